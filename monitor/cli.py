@@ -1,0 +1,279 @@
+"""The command line: the only place that parses arguments, prints for people and builds objects."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import click
+
+from config import DEMO_CONFIG
+from monitor import __version__
+from monitor.config import Settings, load_settings
+from monitor.encoders import load_encoder
+from monitor.errors import ConfigError, PledgewatchError
+from monitor.fetch import Fetcher
+from monitor.matching import Matcher
+from monitor.pipeline import Pipeline, RunSummary
+from monitor.statements import Seed, load_seed
+from seeds import DEFAULT_STATEMENTS
+from storage import queries
+from storage.db import open_database
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail_cleanly(func: F) -> F:
+    """Turn Pledgewatch errors into one clear line on stderr and a non-zero exit."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
+        except PledgewatchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(
+    epilog="Example: pledgewatch --config config/demo.toml run --once",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, prog_name="pledgewatch")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PLEDGEWATCH_CONFIG",
+    help="TOML configuration file (default: $PLEDGEWATCH_CONFIG, else the bundled one).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+    """Pledgewatch: follow-up coverage of a seed article's statements, across languages."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"config_path": config_path}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return load_settings(ctx.obj["config_path"])
+
+
+def _seed(settings: Settings) -> Seed:
+    return load_seed(settings.matching.statements or DEFAULT_STATEMENTS)
+
+
+@contextmanager
+def _pipeline(settings: Settings) -> Iterator[Pipeline]:
+    """Build the object graph: settings -> database -> encoder -> matcher -> fetcher -> pipeline."""
+    seed = _seed(settings)
+    sessions = open_database(settings.database.url)
+    matching = settings.matching
+    encoder = load_encoder(matching.model, matching.device, matching.batch_size)
+    matcher = Matcher(seed, encoder, matching.threshold)
+    with Fetcher(settings.fetch) as fetcher:
+        yield Pipeline(settings, sessions, fetcher, matcher)
+
+
+def _print_summary(summary: RunSummary) -> None:
+    click.echo(
+        f"polled {summary.feeds_polled} feeds ({summary.feeds_failed} failed), "
+        f"{summary.entries_seen} new entries, {summary.articles_new} new articles, "
+        f"{summary.matches_new} new matches in {summary.seconds:.1f}s "
+        f"({summary.articles_per_second:.1f} articles/s)"
+    )
+    for statement_id, count in sorted(summary.matches_by_statement.items()):
+        click.echo(f"  {statement_id}: {count} new")
+    for error in summary.errors:
+        click.echo(f"  error: {error}", err=True)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Poll every feed once, process new articles, exit.")
+@click.pass_context
+@_fail_cleanly
+def run(ctx: click.Context, once: bool) -> None:
+    """Poll the feeds and store matches (a daemon unless --once).
+
+    Example: pledgewatch --config my.toml run --once
+    """
+    settings = _settings(ctx)
+    if not settings.feeds:
+        raise ConfigError(f"{settings.source}: no [[feeds]] configured")
+    with _pipeline(settings) as pipeline:
+        if once:
+            _print_summary(pipeline.run_once())
+            return
+        from monitor.scheduler import run_daemon
+
+        run_daemon(settings, pipeline, on_run=_print_summary)
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-05-09") from None
+    return day + timedelta(days=1) if end else day
+
+
+MATCH_COLUMNS = [
+    "statement_id", "score", "published", "language", "source", "title", "article_url",
+    "passage", "position", "model", "found_at",
+]
+
+
+@cli.command()
+@click.option("--statement", help="Only this statement id.")
+@click.option("--since", help="Published on or after this day (YYYY-MM-DD).")
+@click.option("--until", help="Published on or before this day (YYYY-MM-DD).")
+@click.option("--min-score", type=float, help="Only matches scoring at least this.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table"
+)
+@click.pass_context
+@_fail_cleanly
+def matches(
+    ctx: click.Context,
+    statement: str | None,
+    since: str | None,
+    until: str | None,
+    min_score: float | None,
+    limit: int | None,
+    fmt: str,
+) -> None:
+    """List stored matches with their evidence passage.
+
+    Example: pledgewatch matches --statement energy-supplier --since 2025-01-01 --format jsonl
+    """
+    settings = _settings(ctx)
+    sessions = open_database(settings.database.url)
+    with sessions() as session:
+        rows = queries.list_matches(
+            session, statement, _day(since), _day(until, end=True), min_score, limit
+        )
+    records = [{k: _plain(v) for k, v in asdict(r).items() if k in MATCH_COLUMNS} for r in rows]
+    _emit(records, fmt, ["statement_id", "score", "published", "language", "source", "title"])
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def statements(ctx: click.Context, fmt: str) -> None:
+    """List the seed statements and how many matches each has.
+
+    Example: pledgewatch statements --format json
+    """
+    settings = _settings(ctx)
+    seed = _seed(settings)
+    sessions = open_database(settings.database.url)
+    with sessions() as session:
+        counts = {row.id: row.matches for row in queries.list_statements(session)}
+    records = [
+        {
+            "id": s.id,
+            "speaker": s.speaker,
+            "text": s.text,
+            "translations": s.translations,
+            "matches": counts.get(s.id, 0),
+        }
+        for s in seed.statements
+    ]
+    _emit(records, fmt, ["id", "speaker", "matches", "text"])
+
+
+@cli.command()
+@click.option("--top", default=3, show_default=True, help="Matches shown per statement.")
+@click.pass_context
+@_fail_cleanly
+def demo(ctx: click.Context, top: int) -> None:
+    """Serve the bundled demo corpus on 127.0.0.1, poll it once and show the top matches.
+
+    Uses config/demo.toml unless --config is given. Example: pledgewatch demo --top 2
+    """
+    from monitor.demo.server import DemoServer
+
+    settings = load_settings(ctx.obj["config_path"] or DEMO_CONFIG)
+    ports = {urlsplit(f.url).port for f in settings.feeds}
+    if len(ports) != 1:
+        raise ConfigError(f"{settings.source}: demo feeds must share one 127.0.0.1 port")
+    try:
+        server = DemoServer(port=ports.pop() or 80)
+    except OSError as exc:
+        raise PledgewatchError(f"cannot serve the demo corpus: {exc}") from None
+    with server, _pipeline(settings) as pipeline:
+        _print_summary(pipeline.run_once())
+        with pipeline.sessions() as session:
+            rows = queries.list_matches(session)
+    click.echo(f"\nTop matches per statement (database: {settings.database.url}):")
+    for statement in pipeline.matcher.seed.statements:
+        mine = [r for r in rows if r.statement_id == statement.id][:top]
+        click.echo(f"\n{statement.id} — {len(mine) and 'top ' + str(len(mine)) or 'no match'}")
+        for r in mine:
+            click.echo(f"  {r.score:.3f} [{r.language}] {r.source}: {r.title}")
+            click.echo(f"        « {_clip(r.passage, 160)} »")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _emit(records: list[dict[str, Any]], fmt: str, table_columns: Sequence[str]) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif fmt == "jsonl":
+        for record in records:
+            click.echo(json.dumps(record, ensure_ascii=False))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else table_columns)
+        writer.writeheader()
+        writer.writerows(
+            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for k, v in r.items()}
+            for r in records
+        )
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        _table(records, table_columns)
+
+
+def _table(records: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not records:
+        click.echo("(none)")
+        return
+    cells = [[_clip(str(r.get(c) if r.get(c) is not None else ""), 60) for c in columns] for r in records]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def main() -> None:
+    cli(prog_name="pledgewatch")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""One typed, validated, immutable Settings object from a TOML file and PLEDGEWATCH_* variables."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from monitor.errors import ConfigError
+
+BUNDLED_MODEL = "use-multilingual-v3"
+DEFAULT_THRESHOLD = 0.24
+CONFIG_ENV = "PLEDGEWATCH_CONFIG"
+# Secrets and deployment-specific values come from the environment, never from files in the repo.
+ENV_OVERRIDES = {
+    "PLEDGEWATCH_DATABASE_URL": ("database", "url"),
+}
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http(s) URL with a host, got {value!r}")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = Field(default_factory=lambda: default_database_url())
+
+
+class FeedSettings(_Section):
+    url: HttpUrl
+    name: str | None = None
+    interval_minutes: float | None = Field(default=None, gt=0)
+
+
+class FetchSettings(_Section):
+    allow_private_addresses: bool = False
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=10_000_000, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    user_agent: str = "Pledgewatch/{version} (+https://github.com/pledgewatch/pledgewatch)"
+    concurrency: int = Field(default=8, ge=1, le=64)
+
+
+class MatchingSettings(_Section):
+    model: str = BUNDLED_MODEL
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    threshold: float = Field(default=DEFAULT_THRESHOLD, ge=-1, le=1)
+    statements: Path | None = None  # None: the bundled statements of the Putin-Xi seed
+    batch_size: int = Field(default=64, ge=1)
+
+
+class ScheduleSettings(_Section):
+    interval_minutes: float = Field(default=30.0, gt=0)
+
+
+class Settings(_Section):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    feeds: tuple[FeedSettings, ...] = ()
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    matching: MatchingSettings = Field(default_factory=MatchingSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    source: Path | None = None  # the file these settings came from
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data directory."""
+    path = Path(platformdirs.user_data_dir("pledgewatch")) / "pledgewatch.db"
+    return f"sqlite:///{path}"
+
+
+def default_config_path() -> Path:
+    """The bundled config/pledgewatch.toml (real public feeds)."""
+    return Path(__file__).resolve().parent.parent / "config" / "pledgewatch.toml"
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, override from the environment and validate; raise ConfigError naming the bad key."""
+    env = os.environ if env is None else env
+    if path is None and env.get(CONFIG_ENV):
+        path = Path(env[CONFIG_ENV])
+    path = path or default_config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            raw.setdefault(section, {})[key] = env[var]
+    raw["source"] = str(path)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: " + _describe(exc)) from None
+    return _resolve_paths(settings, path.parent)
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        problems.append(f"{key}: {message}")
+    return "; ".join(problems)
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    """A relative statements path is relative to the config file, not to the working directory."""
+    matching = settings.matching
+    if matching.statements is not None and not matching.statements.is_absolute():
+        matching = matching.model_copy(update={"statements": base / matching.statements})
+    return settings.model_copy(update={"matching": matching})

@@ -1,0 +1,166 @@
+"""The HTTP client for feeds and pages: timeouts, size cap, redirects, address guard.
+
+The only module that imports httpx.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from monitor import __version__
+from monitor.config import FetchSettings
+from monitor.errors import AddressRefused, FetchError
+
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+# Cloud metadata services answer on these; they are link-local or private anyway, named for clarity.
+METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+@dataclass(frozen=True)
+class Response:
+    """A fetched body with the URL it finally came from."""
+
+    url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def address_problem(address: str) -> str | None:
+    """Why the guard refuses this IP address, or None when it is a public unicast address."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if ip in METADATA_ADDRESSES:
+        return "cloud metadata address"
+    for label, flag in (
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("unspecified", ip.is_unspecified),
+        ("private", ip.is_private),
+        ("reserved", ip.is_reserved),
+    ):
+        if flag:
+            return f"{label} address {ip}"
+    return None
+
+
+def check_url(url: str, allow_private: bool) -> None:
+    """Refuse non-http(s) URLs, and hosts resolving to non-public addresses unless allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError("bad_scheme", url, f"scheme {parts.scheme!r} is not http or https")
+    if not parts.hostname:
+        raise FetchError("bad_url", url, "no host")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise FetchError("dns_error", url, str(exc)) from exc
+    for info in infos:
+        problem = address_problem(str(info[4][0]))
+        if problem:
+            raise AddressRefused(url, f"{parts.hostname} resolves to a {problem}")
+
+
+class Fetcher:
+    """A shared HTTP client; thread-safe, so pages can be fetched concurrently."""
+
+    def __init__(self, settings: FetchSettings, transport: httpx.BaseTransport | None = None):
+        self.settings = settings
+        timeout = httpx.Timeout(
+            settings.read_timeout, connect=settings.connect_timeout, pool=settings.read_timeout
+        )
+        limits = httpx.Limits(max_connections=settings.concurrency * 2)
+        self._client = httpx.Client(
+            timeout=timeout,
+            limits=limits,
+            follow_redirects=False,  # followed by hand so the guard sees every hop
+            headers={"User-Agent": settings.user_agent.format(version=__version__)},
+            transport=transport,
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        """GET with redirects followed by hand; raise FetchError with a stable kind."""
+        deadline = time.monotonic() + self.settings.connect_timeout + self.settings.read_timeout * 2
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            check_url(current, self.settings.allow_private_addresses)
+            response = self._get_once(current, headers or {}, deadline)
+            if response.status in REDIRECT_CODES and "location" in response.headers:
+                current = urljoin(current, response.headers["location"])
+                continue
+            return response
+        raise FetchError("too_many_redirects", url, f"more than {self.settings.max_redirects}")
+
+    def _get_once(self, url: str, headers: dict[str, str], deadline: float) -> Response:
+        cap = self.settings.max_bytes
+        try:
+            with self._client.stream("GET", url, headers=headers) as r:
+                self._check_peer(url, r)
+                declared = r.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > cap:
+                    raise FetchError("too_large", url, f"declared {declared} bytes > {cap}")
+                chunks, size = [], 0
+                # iter_bytes decompresses, so the cap holds for gzip bombs too.
+                for chunk in r.iter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise FetchError("too_large", url, f"more than {cap} bytes")
+                    if time.monotonic() > deadline:
+                        raise FetchError("timeout", url, "overall deadline passed")
+                    chunks.append(chunk)
+                result = Response(str(r.url), r.status_code, dict(r.headers), b"".join(chunks))
+        except httpx.TimeoutException as exc:
+            raise FetchError("timeout", url, type(exc).__name__) from exc
+        except httpx.ConnectError as exc:
+            kind = "tls_error" if "SSL" in str(exc) or "certificate" in str(exc) else "connect_error"
+            raise FetchError(kind, url, str(exc)) from exc
+        except httpx.DecodingError as exc:
+            raise FetchError("bad_encoding", url, str(exc)) from exc
+        except httpx.HTTPError as exc:
+            raise FetchError("http_error", url, str(exc)) from exc
+        if result.status in REDIRECT_CODES or result.status == 304 or result.status < 300:
+            return result
+        raise FetchError(_status_kind(result.status), url, f"HTTP {result.status}")
+
+    def _check_peer(self, url: str, response: httpx.Response) -> None:
+        """Check the address actually connected to, which DNS may have changed since check_url."""
+        if self.settings.allow_private_addresses:
+            return
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if peer:
+            problem = address_problem(str(peer[0]))
+            if problem:
+                raise AddressRefused(url, f"connected to a {problem}")
+
+
+def _status_kind(status: int) -> str:
+    if status in (404, 410, 429):
+        return f"http_{status}"
+    if status >= 500:
+        return "http_5xx"
+    return f"http_{status}"

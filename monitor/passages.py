@@ -1,0 +1,51 @@
+"""Article text -> passages to score: sentences, pairs of neighbouring sentences, title + lead."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A sentence ends at . ! ? … (then a space) or at CJK full stops (no space needed).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-ÞА-ЯЁ0-9])|(?<=[。！？；])")
+MIN_SENTENCE_CHARS = 12
+MAX_PASSAGE_CHARS = 600
+MAX_SENTENCES = 300
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of an article; ``position`` is the index of its first sentence (-1: title)."""
+
+    text: str
+    position: int
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a text, paragraph breaks respected, very short fragments merged forward."""
+    sentences: list[str] = []
+    for paragraph in text.splitlines():
+        carry = ""
+        for piece in _SENTENCE_END.split(paragraph.strip()):
+            piece = (carry + " " + piece).strip() if carry else piece.strip()
+            if len(piece) < MIN_SENTENCE_CHARS:
+                carry = piece
+                continue
+            carry = ""
+            sentences.append(piece[:MAX_PASSAGE_CHARS])
+        if carry:
+            sentences.append(carry)
+    return sentences[:MAX_SENTENCES]
+
+
+def make_passages(title: str | None, text: str) -> list[Passage]:
+    """Each sentence, each pair of neighbouring sentences, and the title with the lead sentence."""
+    sentences = split_sentences(text)
+    passages = [Passage(s, i) for i, s in enumerate(sentences)]
+    passages += [
+        Passage(f"{a} {b}"[:MAX_PASSAGE_CHARS], i)
+        for i, (a, b) in enumerate(zip(sentences, sentences[1:], strict=False))
+    ]
+    if title:
+        lead = sentences[0] if sentences and sentences[0] != title else ""
+        passages.append(Passage(f"{title}. {lead}".strip(), -1))
+    return passages

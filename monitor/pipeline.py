@@ -1,0 +1,207 @@
+"""The only place that chains fetch -> parse -> extract -> score -> store."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import Settings
+from monitor.errors import ExtractError, FeedError, FetchError
+from monitor.extract import Extracted, extract_article, html_to_text
+from monitor.feeds import FeedEntry, parse_feed
+from monitor.fetch import Fetcher
+from monitor.language import detect_language
+from monitor.matching import ArticleText, Matcher
+from monitor.urls import canonical_url
+from storage import queries
+
+log = logging.getLogger(__name__)
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+
+
+@dataclass
+class RunSummary:
+    """What one poll of every feed did."""
+
+    feeds_polled: int = 0
+    feeds_failed: int = 0
+    entries_seen: int = 0
+    articles_new: int = 0
+    matches_new: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    matches_by_statement: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.articles_new / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    entry: FeedEntry
+    url: str
+    canonical: str
+    article: Extracted | None
+    error: str | None
+
+
+class Pipeline:
+    """Polls feeds and stores new articles with their matches."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        fetcher: Fetcher,
+        matcher: Matcher,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.fetcher = fetcher
+        self.matcher = matcher
+
+    def sync(self) -> list[tuple[int, str, str | None]]:
+        """Feeds from the config and statements from the seed into the database."""
+        seed = self.matcher.seed
+        with self.sessions.begin() as session:
+            feeds = queries.sync_feeds(session, [(f.url, f.name) for f in self.settings.feeds])
+            queries.sync_statements(
+                session,
+                seed.seed,
+                [(s.id, s.speaker, s.text, s.wordings()) for s in seed.statements],
+            )
+            return [(feed.id, feed.url, feed.name) for feed in feeds]
+
+    def run_once(self) -> RunSummary:
+        """Poll every configured feed once and process its new entries."""
+        started = time.monotonic()
+        feeds = self.sync()
+        summary = RunSummary()
+        with self.sessions.begin() as session:
+            run_id = queries.start_run(session)
+        for feed_id, url, name in feeds:
+            self._poll(feed_id, url, name, summary)
+        summary.seconds = time.monotonic() - started
+        with self.sessions.begin() as session:
+            queries.finish_run(
+                session,
+                run_id,
+                summary.errors,
+                feeds_polled=summary.feeds_polled,
+                feeds_failed=summary.feeds_failed,
+                entries_seen=summary.entries_seen,
+                articles_new=summary.articles_new,
+                matches_new=summary.matches_new,
+            )
+        return summary
+
+    def _poll(self, feed_id: int, url: str, name: str | None, summary: RunSummary) -> None:
+        summary.feeds_polled += 1
+        try:
+            response = self.fetcher.get(url)
+            parsed = parse_feed(response.body, response.headers.get("content-type"))
+        except (FetchError, FeedError) as exc:
+            summary.feeds_failed += 1
+            summary.errors.append(f"feed {url}: {exc}")
+            log.warning("feed failed url=%s error=%s", url, exc)
+            with self.sessions.begin() as session:
+                queries.record_feed_result(session, feed_id, None, str(exc))
+            return
+        if parsed.problem:
+            log.info("feed parsed despite problem url=%s problem=%s", url, parsed.problem)
+        source = name or parsed.title or urlsplit(url).hostname
+        with self.sessions.begin() as session:
+            seen = queries.seen_guids(session, feed_id)
+        entries = [e for e in parsed.entries if e.guid not in seen]
+        summary.entries_seen += len(entries)
+        fresh = self._attach_known(feed_id, entries)
+        with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
+            candidates = list(pool.map(self._fetch_article, fresh))
+        self._score_and_store(feed_id, source, candidates, summary)
+        with self.sessions.begin() as session:
+            queries.record_feed_result(session, feed_id, parsed.title, None)
+
+    def _attach_known(self, feed_id: int, entries: list[FeedEntry]) -> list[FeedEntry]:
+        """Entries whose article is stored already (another feed) only get a sighting."""
+        fresh = []
+        with self.sessions.begin() as session:
+            for entry in entries:
+                known = queries.find_article_id(session, canonical_url(entry.link or entry.guid))
+                if known is None:
+                    fresh.append(entry)
+                else:
+                    queries.add_sighting(session, feed_id, known, entry.guid)
+        return fresh
+
+    def _fetch_article(self, entry: FeedEntry) -> _Candidate:
+        url = entry.link or entry.guid
+        try:
+            response = self.fetcher.get(url)
+            if response.content_type not in HTML_TYPES:
+                raise ExtractError(f"{url}: not an HTML page ({response.content_type})")
+            article = extract_article(response.body, response.url)
+            canonical = canonical_url(article.canonical_url or response.url)
+            return _Candidate(entry, url, canonical, article, None)
+        except (FetchError, ExtractError) as exc:
+            log.info("page failed, using feed text url=%s error=%s", url, exc)
+            return _Candidate(entry, url, canonical_url(url), None, str(exc))
+
+    def _score_and_store(
+        self, feed_id: int, source: str | None, candidates: list[_Candidate], summary: RunSummary
+    ) -> None:
+        texts = [self._text(c) for c in candidates]
+        usable = [(c, t) for c, t in zip(candidates, texts, strict=True) if t.text.strip()]
+        for candidate, text in zip(candidates, texts, strict=True):
+            if not text.text.strip():
+                summary.errors.append(f"article {candidate.url}: no text ({candidate.error})")
+        scores = self.matcher.score_articles([t for _, t in usable])
+        for (candidate, text), article_scores in zip(usable, scores, strict=True):
+            matches = [
+                queries.NewMatch(s.statement_id, s.score, s.passage, s.position, self.matcher.model_id)
+                for s in article_scores
+                if s.matched
+            ]
+            # One transaction per article: it is stored whole with its matches, or not at all.
+            with self.sessions.begin() as session:
+                known = queries.find_article_id(session, candidate.canonical)
+                if known is None:
+                    known = queries.add_article(session, matches, **self._fields(candidate, text, source))
+                    summary.articles_new += 1
+                    summary.matches_new += len(matches)
+                    summary.matches_by_statement.update(m.statement_id for m in matches)
+                queries.add_sighting(session, feed_id, known, candidate.entry.guid)
+
+    @staticmethod
+    def _text(candidate: _Candidate) -> ArticleText:
+        if candidate.article is not None:
+            return ArticleText(candidate.article.title or candidate.entry.title, candidate.article.text)
+        fallback = html_to_text(candidate.entry.content or candidate.entry.summary)
+        return ArticleText(candidate.entry.title, fallback)
+
+    @staticmethod
+    def _fields(candidate: _Candidate, text: ArticleText, source: str | None) -> dict[str, object]:
+        article, entry = candidate.article, candidate.entry
+        language = (article.language if article else None) or entry.language
+        if article is None:
+            language = detect_language(text.text) or language
+        return {
+            "url": candidate.url,
+            "canonical_url": candidate.canonical,
+            "title": text.title,
+            "source": source,
+            "author": (article.author if article else None) or entry.author,
+            "published": entry.published or (article.published if article else None),
+            "language": language,
+            "text": text.text,
+            "content_hash": hashlib.sha256(text.text.encode()).hexdigest(),
+            "text_origin": "page" if article else "feed",
+            "extract_error": candidate.error,
+        }

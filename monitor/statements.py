@@ -1,0 +1,99 @@
+"""Statements files: a seed's statements, their translations, views and scope."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from monitor.errors import ConfigError
+
+LANGUAGES = ("en", "ru", "zh")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One pledge of a seed article, with every wording the matcher compares passages to."""
+
+    id: str
+    speaker: str
+    text: str
+    translations: dict[str, str] = field(default_factory=dict)
+    views: tuple[str, ...] = ()
+    threshold: float | None = None  # a per-statement threshold overrides the global one
+
+    def wordings(self) -> list[str]:
+        """The original text, its translations, then the coverage views."""
+        return [self.text, *self.translations.values(), *self.views]
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A seed article's statements and the scope an article must fall in to be matched."""
+
+    seed: str
+    title: str
+    statements: tuple[Statement, ...]
+    scope: tuple[tuple[str, ...], ...] = ()
+    source: Path | None = None
+
+
+class _StatementModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    speaker: str = ""
+    text: str = Field(min_length=1)
+    en: str | None = None
+    ru: str | None = None
+    zh: str | None = None
+    views: list[str] = []
+    threshold: float | None = Field(default=None, ge=-1, le=1)
+
+
+class _ScopeModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    all_of: list[list[str]] = []
+
+
+class _SeedModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seed: str
+    title: str = ""
+    article: str | None = None
+    published: str | None = None
+    scope: _ScopeModel = _ScopeModel()
+    statements: list[_StatementModel] = Field(min_length=1)
+
+
+def load_seed(path: Path) -> Seed:
+    """Read and validate a statements file; raise ConfigError naming the bad entry."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        model = _SeedModel.model_validate(raw)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such statements file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+    ids = [s.id for s in model.statements]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ConfigError(f"{path}: duplicate statement ids: {', '.join(duplicates)}")
+    statements = tuple(
+        Statement(
+            id=s.id,
+            speaker=s.speaker,
+            text=s.text,
+            translations={lang: t for lang in LANGUAGES if (t := getattr(s, lang))},
+            views=tuple(s.views),
+            threshold=s.threshold,
+        )
+        for s in model.statements
+    )
+    scope = tuple(tuple(term.lower() for term in group) for group in model.scope.all_of if group)
+    return Seed(model.seed, model.title, statements, scope, path)
