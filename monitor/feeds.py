@@ -44,9 +44,7 @@ def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
     if not parsed.entries and not feed.get("title"):
         raise FeedError(f"not a feed: {problem or 'no entries and no title'}")
     language = _language(feed.get("language"))
-    entries = tuple(
-        entry for raw in parsed.entries if (entry := _entry(raw, language)) is not None
-    )
+    entries = tuple(entry for raw in parsed.entries if (entry := _entry(raw, language)) is not None)
     return ParsedFeed(feed.get("title", ""), language, entries, problem)
 
 

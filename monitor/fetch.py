@@ -19,7 +19,10 @@ from monitor.errors import AddressRefused, FetchError
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 # Cloud metadata services answer on these; they are link-local or private anyway, named for clarity.
-METADATA_ADDRESSES = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+METADATA_ADDRESSES = {
+    ipaddress.ip_address("169.254.169.254"),
+    ipaddress.ip_address("fd00:ec2::254"),
+}
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,9 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", url, type(exc).__name__) from exc
         except httpx.ConnectError as exc:
-            kind = "tls_error" if "SSL" in str(exc) or "certificate" in str(exc) else "connect_error"
+            kind = (
+                "tls_error" if "SSL" in str(exc) or "certificate" in str(exc) else "connect_error"
+            )
             raise FetchError(kind, url, str(exc)) from exc
         except httpx.DecodingError as exc:
             raise FetchError("bad_encoding", url, str(exc)) from exc

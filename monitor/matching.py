@@ -9,10 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from monitor.encoders import Encoder
-from monitor.passages import Passage, make_passages
+from monitor.passages import CJK, Passage, make_passages
 from monitor.statements import Seed
-
-_CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,10 @@ class Matcher:
             return []
         similarity = vectors @ self._wording_vectors.T  # passages x wordings
         per_statement = np.stack(
-            [similarity[:, self._owners == k].max(axis=1) for k in range(len(self.seed.statements))],
+            [
+                similarity[:, self._owners == k].max(axis=1)
+                for k in range(len(self.seed.statements))
+            ],
             axis=1,
         )  # passages x statements: best wording of each statement
         # Contrast: a passage about Russia-China in general is close to every statement; what
@@ -101,5 +102,5 @@ class Matcher:
 
 def _scope_pattern(terms: Sequence[str]) -> re.Pattern[str]:
     """Latin and Cyrillic terms match at a word start; CJK terms anywhere (no word breaks)."""
-    parts = [re.escape(t) if _CJK.search(t) else rf"(?<!\w){re.escape(t)}" for t in terms]
+    parts = [re.escape(t) if CJK.search(t) else rf"(?<!\w){re.escape(t)}" for t in terms]
     return re.compile("|".join(parts))

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A sentence ends at . ! ? … (then a space) or at CJK full stops (no space needed).
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-ÞА-ЯЁ0-9])|(?<=[。！？；])")
-MIN_SENTENCE_CHARS = 12
+# A sentence ends at . ! ? … (maybe closed by a quote, French-spaced or not) before a capital,
+# or at CJK full stops (no space needed).
+_NEXT = r"\s+(?=[\"«“(\[]?[A-ZÀ-ÖØ-ÞА-ЯЁ0-9])"
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?…]){_NEXT}|(?<=[.!?…][»”\"’)]){_NEXT}|(?<=[.!?…]\s[»”]){_NEXT}|(?<=[。！？；])"
+)
+MIN_SENTENCE_CHARS = 12  # a CJK character counts as three: it carries about a word
+CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
 MAX_PASSAGE_CHARS = 600
 MAX_SENTENCES = 300
 
@@ -27,7 +32,7 @@ def split_sentences(text: str) -> list[str]:
         carry = ""
         for piece in _SENTENCE_END.split(paragraph.strip()):
             piece = (carry + " " + piece).strip() if carry else piece.strip()
-            if len(piece) < MIN_SENTENCE_CHARS:
+            if len(piece) + 2 * len(CJK.findall(piece)) < MIN_SENTENCE_CHARS:
                 carry = piece
                 continue
             carry = ""

@@ -165,7 +165,9 @@ class Pipeline:
         scores = self.matcher.score_articles([t for _, t in usable])
         for (candidate, text), article_scores in zip(usable, scores, strict=True):
             matches = [
-                queries.NewMatch(s.statement_id, s.score, s.passage, s.position, self.matcher.model_id)
+                queries.NewMatch(
+                    s.statement_id, s.score, s.passage, s.position, self.matcher.model_id
+                )
                 for s in article_scores
                 if s.matched
             ]
@@ -173,7 +175,9 @@ class Pipeline:
             with self.sessions.begin() as session:
                 known = queries.find_article_id(session, candidate.canonical)
                 if known is None:
-                    known = queries.add_article(session, matches, **self._fields(candidate, text, source))
+                    known = queries.add_article(
+                        session, matches, **self._fields(candidate, text, source)
+                    )
                     summary.articles_new += 1
                     summary.matches_new += len(matches)
                     summary.matches_by_statement.update(m.statement_id for m in matches)
@@ -182,7 +186,9 @@ class Pipeline:
     @staticmethod
     def _text(candidate: _Candidate) -> ArticleText:
         if candidate.article is not None:
-            return ArticleText(candidate.article.title or candidate.entry.title, candidate.article.text)
+            return ArticleText(
+                candidate.article.title or candidate.entry.title, candidate.article.text
+            )
         fallback = html_to_text(candidate.entry.content or candidate.entry.summary)
         return ArticleText(candidate.entry.title, fallback)
 

@@ -67,7 +67,9 @@ def sync_feeds(session: Session, feeds: Iterable[tuple[str, str | None]]) -> lis
     return rows
 
 
-def record_feed_result(session: Session, feed_id: int, title: str | None, error: str | None) -> None:
+def record_feed_result(
+    session: Session, feed_id: int, title: str | None, error: str | None
+) -> None:
     """A failure is recorded on the feed; the error counter resets after a success."""
     feed = session.get_one(Feed, feed_id)
     now = utcnow()

@@ -63,13 +63,23 @@ def test_run_once_finds_the_labelled_statements_in_four_languages(
 
 def test_jsonl_rows_carry_the_evidence(demo_config: Path) -> None:
     assert _run(demo_config, "run", "--once")[0] == 0
-    code, out, _ = _run(demo_config, "matches", "--statement", "energy-supplier", "--format", "jsonl")
+    code, out, _ = _run(
+        demo_config, "matches", "--statement", "energy-supplier", "--format", "jsonl"
+    )
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and rows
     for row in rows:
         assert row["statement_id"] == "energy-supplier"
-        for key in ("article_url", "title", "source", "published", "language", "score", "passage",
-                    "model"):
+        for key in (
+            "article_url",
+            "title",
+            "source",
+            "published",
+            "language",
+            "score",
+            "passage",
+            "model",
+        ):
             assert row[key] not in (None, ""), key
         assert row["model"].startswith("use-multilingual-v3@")
     ru = [r for r in rows if r["language"] == "ru"]
@@ -119,3 +129,38 @@ def test_broken_feed_and_missing_feed_are_reported_and_others_processed(
     assert "http_404" in err and "gone.xml" in err
     french = [a for a in demo_server.corpus["articles"] if a["feed"] == "fr"]
     assert f"{len(french)} new articles" in out
+
+
+MIXED_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Mixed</title>
+<item><guid>m1</guid><title>Gas to China</title><link>{base}/missing.html</link>
+<description>Russia remains China's largest supplier of pipeline gas and crude oil, Gazprom said,
+as deliveries through Power of Siberia reached a record.</description></item>
+<item><guid>m2</guid><title>Report</title><link>{base}/report.pdf</link>
+<description>Moscow and Beijing call for a multipolar world order free of hegemony, the
+foreign ministers of Russia and China said in a joint statement.</description></item>
+</channel></rss>"""
+
+
+def test_unfetchable_pages_fall_back_to_the_feed_text(tmp_path: Path, sqlite_url: str) -> None:
+    from monitor.demo.server import Route
+
+    with DemoServer(corpus={}) as server:
+        server.routes["/feeds/mixed.xml"] = Route(
+            200, "application/rss+xml", MIXED_FEED.format(base=server.base).encode()
+        )
+        server.routes["/report.pdf"] = Route(200, "application/pdf", b"%PDF-1.4 binary")
+        config = write_config(tmp_path / "c.toml", sqlite_url, [server.base + "/feeds/mixed.xml"])
+        code, out, _ = _run(config, "run", "--once")
+    assert code == 0 and "2 new articles" in out
+    from storage.models import Article
+
+    with open_database(sqlite_url)() as session:
+        articles = {a.title: a for a in session.query(Article)}
+    assert articles["Gas to China"].text_origin == "feed"
+    assert "http_404" in (articles["Gas to China"].extract_error or "")
+    assert "not an HTML page (application/pdf)" in (articles["Report"].extract_error or "")
+    assert articles["Report"].language == "en"
+    found = _matches_by_url(config)
+    assert "energy-supplier" in found[f"{server.base}/missing.html"]
+    assert "multipolar-order" in found[f"{server.base}/report.pdf"]

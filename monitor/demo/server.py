@@ -40,8 +40,8 @@ def render_page(article: dict[str, Any], base: str) -> bytes:
     title = escape(article["title"])
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title} | Demo News</title>
-<link rel="canonical" href="{base}{article_path(article['id'])}">
-<meta property="article:published_time" content="{article['published']}">
+<link rel="canonical" href="{base}{article_path(article["id"])}">
+<meta property="article:published_time" content="{article["published"]}">
 <meta name="author" content="Demo Desk"></head>
 <body><header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/economy">Economy</a>
 <a href="/subscribe">Subscribe</a></nav></header>
@@ -86,13 +86,13 @@ class DemoServer:
     ) -> None:
         self.corpus = corpus if corpus is not None else load_corpus()
         self.routes: dict[str, Route] = {}
-        self.requests: list[str] = []
+        self.requests: list[tuple[str, str]] = []  # (path, User-Agent) of every request
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 path = self.path.split("?")[0]
-                server.requests.append(path)
+                server.requests.append((path, self.headers.get("User-Agent", "")))
                 route = server.routes.get(path) or Route(404, "text/plain", b"not found")
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)

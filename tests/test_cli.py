@@ -1,0 +1,101 @@
+"""The command line as a user meets it (issue 2)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor import __version__
+from monitor.cli import cli
+from tests.conftest import write_config
+
+COMMANDS = ["run", "matches", "statements", "demo"]
+
+
+def _invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    code, out, _ = _invoke("--version")
+    assert code == 0 and __version__ in out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    code, out, _ = _invoke(command, "--help")
+    assert code == 0
+    assert "Example" in out and "pledgewatch" in out
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"pledgewatch {command}" in readme, command
+
+
+def test_statements_table_and_json(tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path / "c.toml", sqlite_url, [])
+    code, out, _ = _invoke("--config", str(config), "statements")
+    assert code == 0
+    assert out.splitlines()[0].split() == ["id", "speaker", "matches", "text"]
+    assert "energy-supplier" in out and "Vladimir Putin" in out
+    code, out, _ = _invoke("--config", str(config), "statements", "--format", "json")
+    records = json.loads(out)
+    assert len(records) == 12
+    energy = next(r for r in records if r["id"] == "energy-supplier")
+    assert energy["translations"]["zh"].startswith("俄罗斯")
+    assert energy["matches"] == 0
+
+
+def test_matches_formats_and_bad_date(tmp_path: Path, demo_server, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    config = write_config(tmp_path / "c.toml", sqlite_url, [demo_server.feed_url("zh")])
+    assert _invoke("--config", str(config), "run", "--once")[0] == 0
+    code, out, _ = _invoke("--config", str(config), "matches", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows
+    assert {"statement_id", "article_url", "score", "passage", "model"} <= set(rows[0])
+    assert all(r["language"] == "zh" for r in rows)
+    code, out, _ = _invoke(
+        "--config",
+        str(config),
+        "matches",
+        "--since",
+        "2025-05-09",
+        "--until",
+        "2025-05-09",
+        "--format",
+        "json",
+    )
+    dated = json.loads(out)
+    assert dated and {r["published"][:10] for r in dated} == {"2025-05-09"}
+    code, out, _ = _invoke("--config", str(config), "matches", "--min-score", "2")
+    assert code == 0 and "(none)" in out
+    code, _, err = _invoke("--config", str(config), "matches", "--since", "9 May")
+    assert code == 2 and "not a date like 2025-05-09" in err
+
+
+def test_run_without_feeds_is_a_clear_error(tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path / "c.toml", sqlite_url, [])
+    code, _, err = _invoke("--config", str(config), "run", "--once")
+    assert code == 1 and "no [[feeds]] configured" in err
+
+
+def test_demo_serves_polls_and_prints_top_matches(tmp_path: Path, sqlite_url: str) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    feeds = [f"http://127.0.0.1:{port}/feeds/{lang}.xml" for lang in ("en", "fr", "ru", "zh")]
+    config = write_config(tmp_path / "demo.toml", sqlite_url, feeds)
+    code, out, _ = _invoke("--config", str(config), "demo", "--top", "2")
+    assert code == 0, out
+    assert "polled 4 feeds (0 failed)" in out
+    assert "Top matches per statement" in out
+    assert "energy-supplier — top 2" in out

@@ -1,0 +1,146 @@
+"""Storage contract, run on SQLite and on PostgreSQL (issue 2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from storage import queries
+from storage.db import make_engine, migrate, open_database
+from storage.models import Article, Base
+
+
+def _article(url: str, **extra: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "url": url + "?utm_source=rss",
+        "canonical_url": url,
+        "title": "Title",
+        "source": "Wire",
+        "published": datetime(2025, 5, 8, 17, 10, tzinfo=UTC),
+        "language": "en",
+        "text": "Body text.",
+        "content_hash": "0" * 64,
+        "text_origin": "page",
+    }
+    fields.update(extra)
+    return fields
+
+
+def _statements(session) -> None:  # type: ignore[no-untyped-def]
+    queries.sync_statements(
+        session,
+        "seed",
+        [("energy-supplier", "Putin", "text", ["w1"]), ("un-central-role", "Xi", "t2", ["w2"])],
+    )
+
+
+def test_migrations_create_exactly_the_models(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)  # idempotent
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        tables = set(inspect(connection).get_table_names())
+    assert diff == []
+    assert {"feeds", "articles", "sightings", "statements", "matches", "runs"} <= tables
+    engine.dispose()
+
+
+def test_sqlite_uses_wal(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_syncs_are_idempotent(database_url: str) -> None:
+    sessions = open_database(database_url)
+    for _ in range(2):
+        with sessions.begin() as session:
+            queries.sync_feeds(session, [("https://a.org/rss", "A"), ("https://b.org/rss", None)])
+            _statements(session)
+    with sessions() as session:
+        counts = queries.count_rows(session)
+        assert (counts["feeds"], counts["statements"]) == (2, 2)
+        assert [s.id for s in queries.list_statements(session)] == [
+            "energy-supplier",
+            "un-central-role",
+        ]
+
+
+def test_article_with_matches_and_filters(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with sessions.begin() as session:
+        _statements(session)
+        (feed,) = queries.sync_feeds(session, [("https://a.org/rss", "A")])
+        matches = [
+            queries.NewMatch("energy-supplier", 0.41, "Russia is the top supplier.", 2, "m@1"),
+            queries.NewMatch("un-central-role", 0.27, "The UN at the centre.", 0, "m@1"),
+        ]
+        article_id = queries.add_article(session, matches, **_article("https://a.org/x"))
+        queries.add_sighting(session, feed.id, article_id, "guid-1")
+        queries.add_sighting(session, feed.id, article_id, "guid-1")  # idempotent
+    with sessions() as session:
+        assert queries.find_article_id(session, "https://a.org/x") == article_id
+        assert queries.seen_guids(session, feed.id) == {"guid-1"}
+        rows = queries.list_matches(session)
+        assert [r.statement_id for r in rows] == ["energy-supplier", "un-central-role"]
+        row = rows[0]
+        assert (row.article_url, row.score, row.position, row.model) == (
+            "https://a.org/x?utm_source=rss",
+            0.41,
+            2,
+            "m@1",
+        )
+        assert row.published == datetime(2025, 5, 8, 17, 10, tzinfo=UTC)
+        assert row.found_at.tzinfo is not None
+        assert len(queries.list_matches(session, statement="un-central-role")) == 1
+        assert len(queries.list_matches(session, min_score=0.3)) == 1
+        day = datetime(2025, 5, 8, tzinfo=UTC)
+        assert len(queries.list_matches(session, since=day, until=day + timedelta(days=1))) == 2
+        assert queries.list_matches(session, since=day + timedelta(days=1)) == []
+        assert len(queries.list_matches(session, limit=1)) == 1
+        counts = {s.id: s.matches for s in queries.list_statements(session)}
+        assert counts == {"energy-supplier": 1, "un-central-role": 1}
+
+
+def test_times_are_stored_as_utc(database_url: str) -> None:
+    sessions = open_database(database_url)
+    paris = timezone(timedelta(hours=2))
+    with sessions.begin() as session:
+        queries.add_article(
+            session,
+            [],
+            **_article("https://a.org/t", published=datetime(2025, 5, 8, 19, tzinfo=paris)),
+        )
+    with sessions() as session:
+        row = session.scalars(select(Article)).one()
+        assert row.published == datetime(2025, 5, 8, 17, tzinfo=UTC)
+    with sessions.begin() as session, pytest.raises(StatementError, match="naive"):
+        queries.add_article(
+            session, [], **_article("https://a.org/n", published=datetime(2025, 1, 1))
+        )
+
+
+def test_duplicates_are_refused_by_the_schema(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with sessions.begin() as session:
+        queries.add_article(session, [], **_article("https://a.org/d"))
+    with pytest.raises(IntegrityError), sessions.begin() as session:
+        queries.add_article(session, [], **_article("https://a.org/d"))
+    with sessions() as session:
+        assert queries.count_rows(session)["articles"] == 1
+
+
+def test_runs_are_recorded(database_url: str) -> None:
+    sessions = open_database(database_url)
+    with sessions.begin() as session:
+        run_id = queries.start_run(session)
+        queries.finish_run(session, run_id, ["feed x: timeout"], feeds_polled=3, articles_new=2)
+    with sessions() as session:
+        assert queries.count_rows(session)["runs"] == 1
