@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import lxml.html
 import trafilatura
 from lxml.etree import ParserError
+from trafilatura.settings import Document
 
 from monitor.errors import ExtractError
 from monitor.language import detect_language
@@ -36,9 +37,9 @@ def extract_article(html: bytes | str, url: str) -> Extracted:
             doc = trafilatura.bare_extraction(html, url=url, with_metadata=True)
     except (ValueError, TypeError, ParserError) as exc:
         raise ExtractError(f"{url}: unparseable page: {exc}") from exc
-    text = (doc.text or "").strip() if doc is not None else ""
-    if doc is None or len(text) < MIN_TEXT_CHARS:
+    if not isinstance(doc, Document) or len((doc.text or "").strip()) < MIN_TEXT_CHARS:
         raise ExtractError(f"{url}: no article text found")
+    text = (doc.text or "").strip()
     return Extracted(
         text=text,
         title=doc.title,
