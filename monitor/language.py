@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import py3langid
+
+# py3langid loads its model lazily on first use: without the lock, every page worker loads it.
+_lock = threading.Lock()
 
 
 def detect_language(text: str) -> str | None:
@@ -10,5 +15,6 @@ def detect_language(text: str) -> str | None:
     sample = text[:2000]
     if len(sample.strip()) < 20:
         return None
-    code, _score = py3langid.classify(sample)
+    with _lock:
+        code, _score = py3langid.classify(sample)
     return str(code)
