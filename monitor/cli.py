@@ -241,6 +241,129 @@ def demo(ctx: click.Context, top: int) -> None:
             click.echo(f"        « {_clip(r.passage, 160)} »")
 
 
+@cli.command("eval")
+@click.option(
+    "--split",
+    default="test",
+    show_default=True,
+    help="dev, test, or the path of a labelled TOML file.",
+)
+@click.option("--threshold", type=float, help="Override the configured global threshold.")
+@click.option(
+    "--calibrate",
+    is_flag=True,
+    help="Calibrate thresholds on the dev split (never the reported one), print and use them.",
+)
+@click.option(
+    "--encoder-quality/--no-encoder-quality",
+    default=True,
+    show_default=True,
+    help="Also report Tatoeba retrieval accuracy and STS Spearman of the encoder.",
+)
+@click.option("--min-f1", type=float, help="Exit 1 when micro F1 falls below this.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def evaluate_command(
+    ctx: click.Context,
+    split: str,
+    threshold: float | None,
+    calibrate: bool,
+    encoder_quality: bool,
+    min_f1: float | None,
+    fmt: str,
+) -> None:
+    """Measure matching quality on a labelled set: P/R/F1, per statement and language, AP.
+
+    Example: pledgewatch eval --split test --min-f1 0.78
+    """
+    from monitor import evaluation
+
+    settings = _settings(ctx)
+    seed = _seed(settings)
+    matching = settings.matching
+    encoder = load_encoder(matching.model, matching.device, matching.batch_size)
+    matcher = Matcher(seed, encoder, matching.threshold)
+    ids = [s.id for s in seed.statements]
+    path = evaluation.EVAL_DIR / f"{split}.toml" if split in ("dev", "test") else Path(split)
+    articles = evaluation.load_labelled(path, ids)
+    scores = evaluation.score_all(matcher, articles)
+    base = threshold if threshold is not None else matching.threshold
+    thresholds = {
+        s.id: s.threshold if s.threshold is not None and threshold is None else base
+        for s in seed.statements
+    }
+    result: dict[str, Any] = {"split": str(path), "model": encoder.model_id}
+    if calibrate:
+        dev = evaluation.load_labelled(evaluation.EVAL_DIR / "dev.toml", ids)
+        global_t, per_statement = evaluation.calibrate(dev, evaluation.score_all(matcher, dev), ids)
+        thresholds = {sid: global_t for sid in ids}
+        result["calibrated"] = {"threshold": global_t, "per_statement": per_statement}
+    report = evaluation.evaluate(articles, scores, thresholds)
+    result["report"] = _report_dict(report)
+    if encoder_quality:
+        data = evaluation.EVAL_DIR / "data"
+        result["tatoeba_accuracy"] = evaluation.tatoeba_accuracy(encoder, data / "tatoeba")
+        result["sts_spearman"] = evaluation.sts_spearman(encoder, data / "stsb")
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_eval(result)
+    if min_f1 is not None and report.micro.f1 < min_f1:
+        raise click.ClickException(f"micro F1 {report.micro.f1:.3f} is below --min-f1 {min_f1}")
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    def counts(c: Any) -> dict[str, Any]:
+        return {
+            "tp": c.tp,
+            "fp": c.fp,
+            "fn": c.fn,
+            "precision": round(c.precision, 3),
+            "recall": round(c.recall, 3),
+            "f1": round(c.f1, 3),
+        }
+
+    return {
+        "articles": report.articles,
+        "pairs": report.pairs,
+        "micro": counts(report.micro),
+        "average_precision": round(report.average_precision, 3),
+        "hard_negative_match_rate": round(report.hard_negative_rate, 3),
+        "per_statement": {k: counts(v) for k, v in report.per_statement.items()},
+        "per_language": {k: counts(v) for k, v in report.per_language.items()},
+    }
+
+
+def _print_eval(result: dict[str, Any]) -> None:
+    report = result["report"]
+    micro = report["micro"]
+    click.echo(
+        f"{result['split']} — {report['articles']} articles, {report['pairs']} pairs, "
+        f"model {result['model']}"
+    )
+    if "calibrated" in result:
+        click.echo(f"calibrated on dev: threshold {result['calibrated']['threshold']}")
+        for sid, value in result["calibrated"]["per_statement"].items():
+            click.echo(f"  {sid} = {value}")
+    click.echo(
+        f"micro  P {micro['precision']:.3f}  R {micro['recall']:.3f}  F1 {micro['f1']:.3f}"
+        f"  (tp {micro['tp']}, fp {micro['fp']}, fn {micro['fn']})"
+    )
+    click.echo(
+        f"average precision {report['average_precision']:.3f}; hard negatives matched "
+        f"{report['hard_negative_match_rate']:.0%}"
+    )
+    for title, key in (("per statement", "per_statement"), ("per language", "per_language")):
+        rows = [{"name": k, **v} for k, v in report[key].items()]
+        click.echo(f"\n{title}:")
+        _table(rows, ["name", "precision", "recall", "f1", "tp", "fp", "fn"])
+    if "tatoeba_accuracy" in result:
+        tatoeba = ", ".join(f"{k}→en {v:.3f}" for k, v in result["tatoeba_accuracy"].items())
+        sts = ", ".join(f"{k} {v:.3f}" for k, v in result["sts_spearman"].items())
+        click.echo(f"\nencoder: Tatoeba accuracy {tatoeba}\nencoder: STS Spearman {sts}")
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 

@@ -22,6 +22,7 @@ class StatementScore:
     passage: str
     position: int
     matched: bool
+    in_focus: bool = True  # within the focus margin of the article's best statement
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,35 @@ class ArticleText:
     text: str
 
 
+@dataclass(frozen=True)
+class MatchOptions:
+    """The matching decisions, each kept because the evaluation set said so (see eval/README.md).
+
+    Switching one off reproduces the corresponding row of the ablation table.
+    """
+
+    views: bool = True  # compare with the coverage views, not only the wording and translations
+    windows: bool = True  # sentence pairs and title + lead, not only single sentences
+    scope: bool = True  # the seed's scope terms must all appear in the article
+    contrast: bool = True  # score = similarity minus the passage's mean over all statements
+    near_misses: bool = True  # penalise passages closer to a seed's near-miss story than to it
+    top_passages: int = 2  # a statement's score: the mean of its best N passages
+    focus_margin: float | None = 0.1  # match only statements this close to the article's best
+
+
 class Matcher:
     """Scores articles against a seed's statements with one encoder and calibrated thresholds."""
 
-    def __init__(self, seed: Seed, encoder: Encoder, threshold: float) -> None:
+    def __init__(
+        self, seed: Seed, encoder: Encoder, threshold: float, options: MatchOptions | None = None
+    ) -> None:
         self.seed = seed
         self.encoder = encoder
         self.threshold = threshold
+        self.options = options or MatchOptions()
         wordings, owners = [], []
         for index, statement in enumerate(seed.statements):
-            for wording in statement.wordings():
+            for wording in statement.wordings(views=self.options.views):
                 wordings.append(wording)
                 owners.append(index)
         self._wording_vectors = encoder.encode(wordings)
@@ -47,7 +67,9 @@ class Matcher:
         self._thresholds = np.array(
             [s.threshold if s.threshold is not None else threshold for s in seed.statements]
         )
-        self._scope = [_scope_pattern(group) for group in seed.scope]
+        self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
+        use_near = self.options.near_misses and seed.near_misses
+        self._near_vectors = encoder.encode(list(seed.near_misses)) if use_near else None
 
     @property
     def model_id(self) -> str:
@@ -60,7 +82,10 @@ class Matcher:
 
     def score_articles(self, articles: Sequence[ArticleText]) -> list[list[StatementScore]]:
         """Best passage per statement for each article; one encoder call for all their passages."""
-        passages = [make_passages(a.title, a.text) if self.in_scope(a) else [] for a in articles]
+        passages = [
+            make_passages(a.title, a.text, windows=self.options.windows) if self.in_scope(a) else []
+            for a in articles
+        ]
         flat = [p.text for ps in passages for p in ps]
         vectors = self.encoder.encode(flat)
         results, start = [], 0
@@ -74,30 +99,39 @@ class Matcher:
         if not passages:
             return []
         similarity = vectors @ self._wording_vectors.T  # passages x wordings
-        per_statement = np.stack(
-            [
-                similarity[:, self._owners == k].max(axis=1)
-                for k in range(len(self.seed.statements))
-            ],
-            axis=1,
-        )  # passages x statements: best wording of each statement
-        # Contrast: a passage about Russia-China in general is close to every statement; what
-        # singles out the one it reports on is how far it stands above its own mean.
-        contrast = per_statement - per_statement.mean(axis=1, keepdims=True)
-        scores = []
+        count = len(self.seed.statements)
+        best_wording = np.stack(
+            [similarity[:, self._owners == k].max(axis=1) for k in range(count)], axis=1
+        )  # passages x statements
+        evidence = best_wording
+        if self.options.contrast:
+            # A passage about Russia-China relations in general is close to every statement; what
+            # singles out the one it reports on is how far it stands above its own mean.
+            evidence = best_wording - best_wording.mean(axis=1, keepdims=True)
+        if self._near_vectors is not None:
+            # A passage closer to a known near-miss story (India's oil, US tariffs...) than to
+            # the statement loses the difference.
+            near = (vectors @ self._near_vectors.T).max(axis=1, keepdims=True)
+            evidence = evidence - np.maximum(0.0, near - best_wording)
+        top = min(self.options.top_passages, len(passages))
+        scores = np.sort(evidence, axis=0)[-top:].mean(axis=0)
+        margin = self.options.focus_margin
+        focus = scores >= scores.max() - margin if margin is not None else np.ones(count, bool)
+        results = []
         for index, statement in enumerate(self.seed.statements):
-            best = int(contrast[:, index].argmax())
-            score = float(contrast[best, index])
-            scores.append(
+            best = int(evidence[:, index].argmax())
+            score = float(scores[index])
+            results.append(
                 StatementScore(
                     statement.id,
                     round(score, 4),
                     passages[best].text,
                     passages[best].position,
-                    score >= self._thresholds[index],
+                    bool(focus[index]) and score >= self._thresholds[index],
+                    bool(focus[index]),
                 )
             )
-        return scores
+        return results
 
 
 def _scope_pattern(terms: Sequence[str]) -> re.Pattern[str]:

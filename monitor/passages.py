@@ -42,10 +42,12 @@ def split_sentences(text: str) -> list[str]:
     return sentences[:MAX_SENTENCES]
 
 
-def make_passages(title: str | None, text: str) -> list[Passage]:
+def make_passages(title: str | None, text: str, windows: bool = True) -> list[Passage]:
     """Each sentence, each pair of neighbouring sentences, and the title with the lead sentence."""
     sentences = split_sentences(text)
     passages = [Passage(s, i) for i, s in enumerate(sentences)]
+    if not windows:
+        return passages
     passages += [
         Passage(f"{a} {b}"[:MAX_PASSAGE_CHARS], i)
         for i, (a, b) in enumerate(zip(sentences, sentences[1:], strict=False))

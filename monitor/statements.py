@@ -24,9 +24,9 @@ class Statement:
     views: tuple[str, ...] = ()
     threshold: float | None = None  # a per-statement threshold overrides the global one
 
-    def wordings(self) -> list[str]:
-        """The original text, its translations, then the coverage views."""
-        return [self.text, *self.translations.values(), *self.views]
+    def wordings(self, views: bool = True) -> list[str]:
+        """The original text, its translations, then (unless views=False) the coverage views."""
+        return [self.text, *self.translations.values(), *(self.views if views else ())]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class Seed:
     title: str
     statements: tuple[Statement, ...]
     scope: tuple[tuple[str, ...], ...] = ()
+    near_misses: tuple[
+        str, ...
+    ] = ()  # stories with the same actors or words that are not follow-ups
     source: Path | None = None
 
 
@@ -64,6 +67,7 @@ class _SeedModel(BaseModel):
     article: str | None = None
     published: str | None = None
     scope: _ScopeModel = _ScopeModel()
+    near_misses: list[str] = []
     statements: list[_StatementModel] = Field(min_length=1)
 
 
@@ -96,4 +100,4 @@ def load_seed(path: Path) -> Seed:
         for s in model.statements
     )
     scope = tuple(tuple(term.lower() for term in group) for group in model.scope.all_of if group)
-    return Seed(model.seed, model.title, statements, scope, path)
+    return Seed(model.seed, model.title, statements, scope, tuple(model.near_misses), path)

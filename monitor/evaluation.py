@@ -1,0 +1,246 @@
+"""Matching quality on labelled articles, threshold calibration, and the encoder's own quality."""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from monitor.encoders import Encoder
+from monitor.errors import ConfigError
+from monitor.matching import ArticleText, Matcher
+
+EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
+OUT_OF_SCOPE = float("-inf")  # the score of a statement for an article the matcher never scored
+
+
+@dataclass(frozen=True)
+class LabelledArticle:
+    id: str
+    lang: str
+    title: str
+    text: str
+    labels: frozenset[str]
+    kind: str  # positive | hard-negative | unrelated
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+
+@dataclass
+class Report:
+    """What `pledgewatch eval` prints."""
+
+    articles: int
+    pairs: int
+    micro: Counts
+    average_precision: float
+    hard_negative_rate: float  # share of hard-negative articles with any match
+    per_statement: dict[str, Counts] = field(default_factory=dict)
+    per_language: dict[str, Counts] = field(default_factory=dict)
+
+
+def load_labelled(path: Path, statement_ids: Iterable[str]) -> list[LabelledArticle]:
+    """Read an evaluation file; every label must be a known statement id."""
+    known = set(statement_ids)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such evaluation file") from None
+    articles = []
+    for item in raw.get("articles", []):
+        unknown = set(item["labels"]) - known
+        if unknown:
+            raise ConfigError(f"{path}: {item['id']}: unknown statement ids {sorted(unknown)}")
+        articles.append(
+            LabelledArticle(
+                id=item["id"],
+                lang=item["lang"],
+                title=item["title"],
+                text="\n".join(item["body"]),
+                labels=frozenset(item["labels"]),
+                kind=item["kind"],
+                group=item.get("group"),
+            )
+        )
+    return articles
+
+
+def score_all(matcher: Matcher, articles: Sequence[LabelledArticle]) -> list[dict[str, float]]:
+    """Every statement's score for every article (OUT_OF_SCOPE where the scope filter said no)."""
+    results = matcher.score_articles([ArticleText(a.title, a.text) for a in articles])
+    ids = [s.id for s in matcher.seed.statements]
+    # A statement outside the article's focus cannot match at any threshold: one point lower.
+    return [
+        {sid: OUT_OF_SCOPE for sid in ids}
+        | {s.statement_id: s.score if s.in_focus else s.score - 1.0 for s in scores}
+        for scores in results
+    ]
+
+
+def evaluate(
+    articles: Sequence[LabelledArticle],
+    scores: Sequence[dict[str, float]],
+    thresholds: dict[str, float],
+) -> Report:
+    """Micro P/R/F1 over (article, statement) pairs, per statement and language; AP; negatives."""
+    per_statement = {sid: Counts() for sid in thresholds}
+    per_language: dict[str, Counts] = {}
+    hard, hard_hit = 0, 0
+    for article, article_scores in zip(articles, scores, strict=True):
+        matched = {sid for sid, t in thresholds.items() if article_scores[sid] >= t}
+        for sid in thresholds:
+            c = Counts(
+                int(sid in matched and sid in article.labels),
+                int(sid in matched and sid not in article.labels),
+                int(sid not in matched and sid in article.labels),
+            )
+            per_statement[sid] += c
+            per_language[article.lang] = per_language.get(article.lang, Counts()) + c
+        if article.kind == "hard-negative":
+            hard += 1
+            hard_hit += bool(matched)
+    micro = sum(per_statement.values(), Counts())
+    return Report(
+        articles=len(articles),
+        pairs=len(articles) * len(thresholds),
+        micro=micro,
+        average_precision=average_precision(articles, scores, list(thresholds)),
+        hard_negative_rate=hard_hit / hard if hard else 0.0,
+        per_statement=per_statement,
+        per_language=dict(sorted(per_language.items())),
+    )
+
+
+def average_precision(
+    articles: Sequence[LabelledArticle], scores: Sequence[dict[str, float]], ids: list[str]
+) -> float:
+    """Threshold-free: precision averaged at each true pair, pairs ranked by score."""
+    ranked = sorted(
+        ((s[sid], sid in a.labels) for a, s in zip(articles, scores, strict=True) for sid in ids),
+        key=lambda pair: -pair[0],
+    )
+    positives = sum(is_true for _, is_true in ranked)
+    hits, total = 0, 0.0
+    for rank, (score, is_true) in enumerate(ranked, start=1):
+        if is_true and score != OUT_OF_SCOPE:
+            hits += 1
+            total += hits / rank
+    return total / positives if positives else 0.0
+
+
+def calibrate(
+    articles: Sequence[LabelledArticle], scores: Sequence[dict[str, float]], ids: list[str]
+) -> tuple[float, dict[str, float]]:
+    """The global threshold with the best micro F1, and per-statement thresholds.
+
+    A statement's own best threshold is used only where the dev split has at least two of its
+    positives, and then halfway to the global one: a few examples must not overfit it.
+    """
+    pairs = [
+        (s[sid], sid in a.labels, sid) for a, s in zip(articles, scores, strict=True) for sid in ids
+    ]
+    global_t = _best_threshold([(score, y) for score, y, _ in pairs])
+    per_statement = {}
+    for sid in ids:
+        mine = [(score, y) for score, y, owner in pairs if owner == sid]
+        if sum(y for _, y in mine) >= 2:
+            per_statement[sid] = round((_best_threshold(mine) + global_t) / 2, 4)
+        else:
+            per_statement[sid] = global_t
+    return global_t, per_statement
+
+
+def _best_threshold(pairs: list[tuple[float, bool]]) -> float:
+    """Midpoint of the widest run of cut points that gives the best F1 (ties: the middle one)."""
+    finite = sorted({score for score, _ in pairs if score != OUT_OF_SCOPE})
+    if not finite:
+        return 0.0
+    cuts = [finite[0] - 1e-3] + [(a + b) / 2 for a, b in zip(finite, finite[1:], strict=False)]
+    cuts.append(finite[-1] + 1e-3)
+    f1s = []
+    for cut in cuts:
+        tp = sum(1 for score, y in pairs if y and score >= cut)
+        fp = sum(1 for score, y in pairs if not y and score >= cut)
+        fn = sum(1 for score, y in pairs if y and score < cut)
+        f1s.append(Counts(tp, fp, fn).f1)
+    best = max(f1s)
+    tied = [cut for cut, f in zip(cuts, f1s, strict=True) if f >= best - 1e-9]
+    return round(float(tied[len(tied) // 2]), 4)
+
+
+# --- the encoder's own cross-lingual quality -----------------------------------------------
+
+
+def tatoeba_accuracy(encoder: Encoder, directory: Path) -> dict[str, float]:
+    """Share of fr/ru/zh sentences whose nearest English neighbour is their translation."""
+    results = {}
+    for lang, code in (("fr", "fra"), ("ru", "rus"), ("zh", "cmn")):
+        foreign = _lines(directory / f"tatoeba.{code}-eng.{code}")
+        english = _lines(directory / f"tatoeba.{code}-eng.eng")
+        similarity = encoder.encode(foreign) @ encoder.encode(english).T
+        results[lang] = float((similarity.argmax(axis=1) == np.arange(len(foreign))).mean())
+    return results
+
+
+def sts_spearman(encoder: Encoder, directory: Path) -> dict[str, float]:
+    """Spearman correlation of cosine with human scores, per language pair (incl. en-en)."""
+    pairs: dict[str, list[tuple[str, str, float]]] = {}
+    with (directory / "crosslingual-test-pairs.tsv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            key = f"{row['lang1']}-{row['lang2']}"
+            pairs.setdefault(key, []).append(
+                (row["sentence1"], row["sentence2"], float(row["score"]))
+            )
+    with (directory / "stsb-en-test.csv").open(encoding="utf-8") as handle:
+        pairs["en-en"] = [(a, b, float(s)) for a, b, s in csv.reader(handle)]
+    results = {}
+    for key, rows in pairs.items():
+        left = encoder.encode([a for a, _, _ in rows])
+        right = encoder.encode([b for _, b, _ in rows])
+        cosine = (left * right).sum(axis=1)
+        results[key] = _spearman(cosine, np.array([s for _, _, s in rows]))
+    return results
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.corrcoef(_ranks(x), _ranks(y))[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged, as Spearman's rho wants them."""
+    order = values.argsort(kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    return (sums / counts)[inverse]
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
