@@ -170,19 +170,22 @@ def calibrate(
     for sid in ids:
         mine = [(score, y) for score, y, owner in pairs if owner == sid]
         if sum(y for _, y in mine) >= 2:
-            per_statement[sid] = round((_best_threshold(mine) + global_t) / 2, 4)
+            per_statement[sid] = round((_best_threshold(mine, prefer=global_t) + global_t) / 2, 4)
         else:
             per_statement[sid] = global_t
     return global_t, per_statement
 
 
-def _best_threshold(pairs: list[tuple[float, bool]]) -> float:
-    """Midpoint of the widest run of cut points that gives the best F1 (ties: the middle one)."""
+def _best_threshold(pairs: list[tuple[float, bool]], prefer: float | None = None) -> float:
+    """The cut with the best F1; among ties the middle one, or the one nearest ``prefer``."""
     finite = sorted({score for score, _ in pairs if score != OUT_OF_SCOPE})
     if not finite:
         return 0.0
     cuts = [finite[0] - 1e-3] + [(a + b) / 2 for a, b in zip(finite, finite[1:], strict=False)]
     cuts.append(finite[-1] + 1e-3)
+    # Below zero a "match" would be a passage closer to the other statements than to this one,
+    # or a statement out of the article's focus: never a useful threshold.
+    cuts = [cut for cut in cuts if cut >= 0.0] or [0.0]
     f1s = []
     for cut in cuts:
         tp = sum(1 for score, y in pairs if y and score >= cut)
@@ -191,6 +194,8 @@ def _best_threshold(pairs: list[tuple[float, bool]]) -> float:
         f1s.append(Counts(tp, fp, fn).f1)
     best = max(f1s)
     tied = [cut for cut, f in zip(cuts, f1s, strict=True) if f >= best - 1e-9]
+    if prefer is not None:
+        return round(float(min(tied, key=lambda cut: abs(cut - prefer))), 4)
     return round(float(tied[len(tied) // 2]), 4)
 
 

@@ -45,6 +45,7 @@ class MatchOptions:
     near_misses: bool = True  # penalise passages closer to a seed's near-miss story than to it
     top_passages: int = 2  # a statement's score: the mean of its best N passages
     focus_margin: float | None = 0.1  # match only statements this close to the article's best
+    position_penalty: float = 0.15  # news leads, background trails: evidence loses this x depth
 
 
 class Matcher:
@@ -113,6 +114,10 @@ class Matcher:
             # the statement loses the difference.
             near = (vectors @ self._near_vectors.T).max(axis=1, keepdims=True)
             evidence = evidence - np.maximum(0.0, near - best_wording)
+        if self.options.position_penalty:
+            last = max(p.position for p in passages) or 1
+            depth = np.array([max(p.position, 0) / last for p in passages])[:, None]
+            evidence = evidence - self.options.position_penalty * depth
         top = min(self.options.top_passages, len(passages))
         scores = np.sort(evidence, axis=0)[-top:].mean(axis=0)
         margin = self.options.focus_margin
@@ -127,7 +132,7 @@ class Matcher:
                     round(score, 4),
                     passages[best].text,
                     passages[best].position,
-                    bool(focus[index]) and score >= self._thresholds[index],
+                    bool(focus[index] and score >= self._thresholds[index]),
                     bool(focus[index]),
                 )
             )

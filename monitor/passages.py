@@ -45,6 +45,8 @@ def split_sentences(text: str) -> list[str]:
 def make_passages(title: str | None, text: str, windows: bool = True) -> list[Passage]:
     """Each sentence, each pair of neighbouring sentences, and the title with the lead sentence."""
     sentences = split_sentences(text)
+    if title and sentences and _same(sentences[0], title):
+        sentences = sentences[1:]  # extractors often repeat the headline as the first line
     passages = [Passage(s, i) for i, s in enumerate(sentences)]
     if not windows:
         return passages
@@ -53,6 +55,10 @@ def make_passages(title: str | None, text: str, windows: bool = True) -> list[Pa
         for i, (a, b) in enumerate(zip(sentences, sentences[1:], strict=False))
     ]
     if title:
-        lead = sentences[0] if sentences and sentences[0] != title else ""
+        lead = sentences[0] if sentences else ""
         passages.append(Passage(f"{title}. {lead}".strip(), -1))
     return passages
+
+
+def _same(sentence: str, title: str) -> bool:
+    return sentence.strip().rstrip(".!?。").strip() == title.strip().rstrip(".!?。").strip()

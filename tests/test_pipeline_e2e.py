@@ -48,14 +48,19 @@ def test_run_once_finds_the_labelled_statements_in_four_languages(
 
     found = _matches_by_url(demo_config)
     hits = {lang: 0 for lang in LANGS}
+    labelled = [a for a in articles if a["labels"]]
+    right = wrong = 0
     for article in articles:
-        url = f"{demo_server.base}/articles/{article['id']}.html"
-        matched = found.get(url, set())
-        if article["labels"]:
-            # Every labelled article is found for at least one statement it reports on.
-            assert matched & set(article["labels"]), (article["id"], matched)
+        matched = found.get(f"{demo_server.base}/articles/{article['id']}.html", set())
+        right += len(matched & set(article["labels"]))
+        wrong += len(matched - set(article["labels"]))
+        if matched & set(article["labels"]):
             hits[article["feed"]] += 1
+    # Known articles are found for a statement they report on, in each of the four languages;
+    # the matching quality itself is measured on eval/ (pledgewatch eval), not here.
     assert all(hits[lang] >= 2 for lang in LANGS), hits
+    assert sum(hits.values()) >= 0.8 * len(labelled), hits
+    assert right / (right + wrong) >= 0.8, (right, wrong)
     # Stories outside the seed's scope (sport, budgets, US tariffs) never match anything.
     for article_id in ("en-football", "en-us-tariffs", "fr-budget", "ru-hockey", "zh-chunyun"):
         assert f"{demo_server.base}/articles/{article_id}.html" not in found
