@@ -1,0 +1,121 @@
+"""Matching quality: the metrics, the calibration, and the CI gate on the test split (issue 3)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.evaluation import (
+    EVAL_DIR,
+    OUT_OF_SCOPE,
+    Counts,
+    LabelledArticle,
+    _spearman,
+    average_precision,
+    calibrate,
+    evaluate,
+    load_labelled,
+)
+from monitor.statements import load_seed
+from seeds import DEFAULT_STATEMENTS
+
+IDS = ["a", "b"]
+
+
+def _article(
+    id_: str, labels: set[str], kind: str = "positive", lang: str = "en"
+) -> LabelledArticle:
+    return LabelledArticle(id_, lang, "t", "x", frozenset(labels), kind)
+
+
+def test_counts() -> None:
+    c = Counts(tp=3, fp=1, fn=2)
+    assert (c.precision, c.recall) == (0.75, 0.6)
+    assert c.f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert (c + Counts(1, 1, 1)) == Counts(4, 2, 3)
+
+
+def test_evaluate_counts_pairs_languages_and_hard_negatives() -> None:
+    articles = [
+        _article("1", {"a"}),
+        _article("2", {"b"}, lang="fr"),
+        _article("3", set(), kind="hard-negative"),
+        _article("4", set(), kind="hard-negative"),
+    ]
+    scores = [
+        {"a": 0.9, "b": 0.1},  # a: tp
+        {"a": 0.6, "b": 0.2},  # a: fp, b: fn
+        {"a": 0.7, "b": 0.0},  # a: fp (hard negative matched)
+        {"a": OUT_OF_SCOPE, "b": OUT_OF_SCOPE},
+    ]
+    report = evaluate(articles, scores, {"a": 0.5, "b": 0.5})
+    assert report.micro == Counts(tp=1, fp=2, fn=1)
+    assert report.per_statement["b"] == Counts(fn=1)
+    assert report.per_language["fr"] == Counts(fp=1, fn=1)
+    assert report.hard_negative_rate == 0.5
+    assert report.pairs == 8
+
+
+def test_average_precision_is_threshold_free() -> None:
+    articles = [_article("1", {"a"}), _article("2", {"b"})]
+    perfect = [{"a": 0.9, "b": 0.1}, {"a": 0.2, "b": 0.8}]
+    assert average_precision(articles, perfect, IDS) == 1.0
+    swapped = [{"a": 0.1, "b": 0.9}, {"a": 0.8, "b": 0.2}]
+    assert average_precision(articles, swapped, IDS) == pytest.approx((1 / 3 + 2 / 4) / 2)
+
+
+def test_calibrate_separates_and_shrinks_per_statement() -> None:
+    articles = [_article(str(i), {"a"} if i < 3 else set()) for i in range(6)]
+    scores = [{"a": s, "b": 0.0} for s in (0.5, 0.45, 0.4, 0.2, 0.15, 0.1)]
+    global_t, per = calibrate(articles, scores, IDS)
+    assert 0.2 < global_t < 0.4
+    assert per["b"] == global_t  # no positives for b: the global threshold
+    assert 0.2 < per["a"] < 0.4
+
+
+def test_spearman_with_ties() -> None:
+    x = np.array([1.0, 2.0, 2.0, 3.0])
+    assert _spearman(x, x * 10) == pytest.approx(1.0)
+    assert _spearman(x, -x) == pytest.approx(-1.0)
+
+
+def test_eval_set_follows_its_rules() -> None:
+    ids = [s.id for s in load_seed(DEFAULT_STATEMENTS).statements]
+    for split in ("dev", "test"):
+        articles = load_labelled(EVAL_DIR / f"{split}.toml", ids)
+        assert len(articles) >= 60
+        unlabelled = [a for a in articles if not a.labels]
+        assert len(unlabelled) >= 0.4 * len(articles)
+        assert sum(a.kind == "hard-negative" for a in unlabelled) >= len(unlabelled) / 2
+        assert {a.lang for a in articles} == {"en", "fr", "ru", "zh"}
+        assert all((a.kind == "positive") == bool(a.labels) for a in articles)
+    dev = {a.id for a in load_labelled(EVAL_DIR / "dev.toml", ids)}
+    test = {a.id for a in load_labelled(EVAL_DIR / "test.toml", ids)}
+    assert not dev & test
+
+
+def test_test_split_f1_holds_the_reported_figure() -> None:
+    """The CI gate: F1 on the test split may not fall more than 0.03 below the last report."""
+    reported = tomllib.loads((EVAL_DIR / "reported.toml").read_text())["test"]
+    result = CliRunner().invoke(
+        cli, ["eval", "--split", "test", "--format", "json", "--min-f1", str(reported["f1"] - 0.03)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    micro = report["report"]["micro"]
+    assert micro["f1"] >= reported["f1"] - 0.03
+    assert set(report["report"]["per_language"]) == {"en", "fr", "ru", "zh"}
+    # The encoder's own cross-lingual quality, as measured on this machine (DEVELOPERS.md).
+    assert all(acc > 0.9 for acc in report["tatoeba_accuracy"].values())
+    assert report["sts_spearman"]["fr-en"] > 0.7
+
+
+def test_min_f1_fails_the_command() -> None:
+    result = CliRunner().invoke(cli, ["eval", "--no-encoder-quality", "--min-f1", "0.99"])
+    assert result.exit_code == 1
+    assert "below --min-f1 0.99" in result.stderr
