@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -25,7 +26,7 @@ from monitor.errors import ConfigError, PledgewatchError
 from monitor.fetch import Fetcher
 from monitor.matching import Matcher
 from monitor.pipeline import Pipeline, RunSummary
-from monitor.statements import Seed, load_seed
+from monitor.statements import Seed, load_seed, require_statement
 from seeds import DEFAULT_STATEMENTS
 from storage import queries
 from storage.db import open_database
@@ -121,6 +122,34 @@ def run(ctx: click.Context, once: bool) -> None:
         from monitor.scheduler import run_daemon
 
         run_daemon(settings, pipeline, on_run=_print_summary)
+
+
+@cli.command()
+@click.option("--statement", help="Only this statement id (e.g. one just added).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+@_fail_cleanly
+def rescore(ctx: click.Context, statement: str | None, quiet: bool) -> None:
+    """Recompute matches over stored articles after statements, threshold or model change.
+
+    Nothing is fetched again; stored passage vectors are reused when the model is unchanged.
+    Example: pledgewatch rescore --statement energy-supplier
+    """
+    from tqdm import tqdm
+
+    settings = _settings(ctx)
+    if statement is not None:
+        require_statement(_seed(settings), statement)
+    with _pipeline(settings) as pipeline:
+        with pipeline.sessions() as session:
+            total = queries.count_rows(session)["articles"]
+        with tqdm(total=total, unit="article", disable=quiet, file=sys.stderr) as bar:
+            summary = pipeline.rescore(statement, on_batch=bar.update)
+    click.echo(
+        f"rescored {summary.articles} articles ({summary.in_scope} in scope, "
+        f"{summary.encoded} encoded anew) in {summary.seconds:.1f}s: "
+        f"{summary.removed} matches removed, {summary.added} stored"
+    )
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:

@@ -32,6 +32,14 @@ class ArticleText:
 
 
 @dataclass(frozen=True)
+class Encoded:
+    """An article's passages and their vectors, row for row."""
+
+    passages: list[Passage]
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
 class MatchOptions:
     """The matching decisions, each kept because the evaluation set said so (see eval/README.md).
 
@@ -81,20 +89,30 @@ class Matcher:
         haystack = f"{article.title or ''}\n{article.text}".lower()
         return all(pattern.search(haystack) for pattern in self._scope)
 
-    def score_articles(self, articles: Sequence[ArticleText]) -> list[list[StatementScore]]:
-        """Best passage per statement for each article; one encoder call for all their passages."""
-        passages = [
-            make_passages(a.title, a.text, windows=self.options.windows) if self.in_scope(a) else []
-            for a in articles
-        ]
-        flat = [p.text for ps in passages for p in ps]
-        vectors = self.encoder.encode(flat)
-        results, start = [], 0
+    def passages(self, article: ArticleText) -> list[Passage]:
+        """The passages scored for an article: none when it is out of the seed's scope."""
+        if not self.in_scope(article):
+            return []
+        return make_passages(article.title, article.text, windows=self.options.windows)
+
+    def encode_passages(self, articles: Sequence[ArticleText]) -> list[Encoded]:
+        """Passages and their vectors for each article; one encoder call for all of them."""
+        passages = [self.passages(a) for a in articles]
+        vectors = self.encoder.encode([p.text for ps in passages for p in ps])
+        encoded, start = [], 0
         for article_passages in passages:
             end = start + len(article_passages)
-            results.append(self._best(article_passages, vectors[start:end]))
+            encoded.append(Encoded(article_passages, vectors[start:end]))
             start = end
-        return results
+        return encoded
+
+    def score_articles(self, articles: Sequence[ArticleText]) -> list[list[StatementScore]]:
+        """Best passage and score per statement for each article (empty when out of scope)."""
+        return [self.score_encoded(e) for e in self.encode_passages(articles)]
+
+    def score_encoded(self, encoded: Encoded) -> list[StatementScore]:
+        """Scores from passages encoded earlier (stored vectors make re-scoring cheap)."""
+        return self._best(encoded.passages, encoded.vectors)
 
     def _best(self, passages: list[Passage], vectors: np.ndarray) -> list[StatementScore]:
         if not passages:

@@ -6,11 +6,12 @@ import hashlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy.orm import Session, sessionmaker
+import numpy as np
 
 from monitor.config import Settings
 from monitor.errors import ExtractError, FeedError, FetchError
@@ -18,9 +19,12 @@ from monitor.extract import Extracted, extract_article, html_to_text
 from monitor.feeds import FeedEntry, parse_feed
 from monitor.fetch import Fetcher
 from monitor.language import detect_language
-from monitor.matching import ArticleText, Matcher
+from monitor.matching import ArticleText, Encoded, Matcher
+from monitor.passages import Passage
+from monitor.statements import require_statement
 from monitor.urls import canonical_url
 from storage import queries
+from storage.db import Sessions
 
 log = logging.getLogger(__name__)
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
@@ -44,6 +48,18 @@ class RunSummary:
         return self.articles_new / self.seconds if self.seconds else 0.0
 
 
+@dataclass
+class RescoreSummary:
+    """What one re-scoring pass did."""
+
+    articles: int = 0
+    in_scope: int = 0
+    encoded: int = 0  # articles whose passages had no stored vectors for this model
+    removed: int = 0
+    added: int = 0
+    seconds: float = 0.0
+
+
 @dataclass(frozen=True)
 class _Candidate:
     entry: FeedEntry
@@ -59,7 +75,7 @@ class Pipeline:
     def __init__(
         self,
         settings: Settings,
-        sessions: sessionmaker[Session],
+        sessions: Sessions,
         fetcher: Fetcher,
         matcher: Matcher,
     ) -> None:
@@ -162,8 +178,11 @@ class Pipeline:
         for candidate, text in zip(candidates, texts, strict=True):
             if not text.text.strip():
                 summary.errors.append(f"article {candidate.url}: no text ({candidate.error})")
-        scores = self.matcher.score_articles([t for _, t in usable])
-        for (candidate, text), article_scores in zip(usable, scores, strict=True):
+        encoded = [
+            _stored_precision(e) for e in self.matcher.encode_passages([t for _, t in usable])
+        ]
+        for (candidate, text), article_encoded in zip(usable, encoded, strict=True):
+            article_scores = self.matcher.score_encoded(article_encoded)
             matches = [
                 queries.NewMatch(
                     s.statement_id, s.score, s.passage, s.position, self.matcher.model_id
@@ -178,10 +197,75 @@ class Pipeline:
                     known = queries.add_article(
                         session, matches, **self._fields(candidate, text, source)
                     )
+                    if article_encoded.passages:
+                        queries.save_vectors(
+                            session, known, self.matcher.model_id, _pack(article_encoded)
+                        )
                     summary.articles_new += 1
                     summary.matches_new += len(matches)
                     summary.matches_by_statement.update(m.statement_id for m in matches)
                 queries.add_sighting(session, feed_id, known, candidate.entry.guid)
+
+    def rescore(
+        self, statement: str | None = None, on_batch: Callable[[int], None] | None = None
+    ) -> RescoreSummary:
+        """Recompute matches over stored articles (no fetching), reusing stored passage vectors."""
+        started = time.monotonic()
+        if statement is not None:
+            require_statement(self.matcher.seed, statement)
+        self.sync()
+        only = {statement} if statement else None
+        model = self.matcher.model_id
+        summary = RescoreSummary()
+        with self.sessions() as reader:
+            for batch in queries.article_batches(reader):
+                self._rescore_batch(batch, model, only, summary)
+                if on_batch:
+                    on_batch(len(batch))
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _rescore_batch(
+        self,
+        batch: list[tuple[int, str | None, str]],
+        model: str,
+        only: set[str] | None,
+        summary: RescoreSummary,
+    ) -> None:
+        texts = [ArticleText(title, text) for _, title, text in batch]
+        passages = [self.matcher.passages(t) for t in texts]
+        with self.sessions.begin() as session:
+            stored = queries.load_vectors(
+                session, [article_id for article_id, _, _ in batch], model
+            )
+            missing = [
+                i
+                for i, ps in enumerate(passages)
+                if ps
+                and _passages_hash(ps) != getattr(stored.get(batch[i][0]), "passages_hash", "")
+            ]
+            fresh = dict(
+                zip(missing, self.matcher.encode_passages([texts[i] for i in missing]), strict=True)
+            )
+            for i, (article_id, _, _) in enumerate(batch):
+                summary.articles += 1
+                matches: list[queries.NewMatch] = []
+                if passages[i]:
+                    summary.in_scope += 1
+                    if i in fresh:
+                        encoded = _stored_precision(fresh[i])
+                        queries.save_vectors(session, article_id, model, _pack(encoded))
+                        summary.encoded += 1
+                    else:
+                        encoded = _unpack(passages[i], stored[article_id])
+                    matches = [
+                        queries.NewMatch(s.statement_id, s.score, s.passage, s.position, model)
+                        for s in self.matcher.score_encoded(encoded)
+                        if s.matched
+                    ]
+                removed, added = queries.replace_matches(session, article_id, model, only, matches)
+                summary.removed += removed
+                summary.added += added
 
     @staticmethod
     def _text(candidate: _Candidate) -> ArticleText:
@@ -211,3 +295,26 @@ class Pipeline:
             "text_origin": "page" if article else "feed",
             "extract_error": candidate.error,
         }
+
+
+# Passage vectors are kept as float16; scoring always uses that precision, so that re-scoring
+# from storage reproduces the scores found at crawl time.
+
+
+def _stored_precision(encoded: Encoded) -> Encoded:
+    return Encoded(encoded.passages, encoded.vectors.astype(np.float16).astype(np.float32))
+
+
+def _passages_hash(passages: list[Passage]) -> str:
+    return hashlib.sha256("\n".join(p.text for p in passages).encode()).hexdigest()
+
+
+def _pack(encoded: Encoded) -> queries.StoredVectors:
+    rows, dim = encoded.vectors.shape
+    data = encoded.vectors.astype(np.float16).tobytes()
+    return queries.StoredVectors(_passages_hash(encoded.passages), rows, dim, data)
+
+
+def _unpack(passages: list[Passage], stored: queries.StoredVectors) -> Encoded:
+    vectors = np.frombuffer(stored.data, dtype=np.float16).reshape(stored.rows, stored.dim)
+    return Encoded(passages, vectors.astype(np.float32))

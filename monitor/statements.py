@@ -43,6 +43,13 @@ class Seed:
     source: Path | None = None
 
 
+def require_statement(seed: Seed, statement_id: str) -> None:
+    """ConfigError unless the seed has this statement."""
+    known = sorted(s.id for s in seed.statements)
+    if statement_id not in known:
+        raise ConfigError(f"unknown statement id {statement_id!r}; known: {', '.join(known)}")
+
+
 class _StatementModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# What callers outside storage/ hold: a factory of sessions (``with sessions.begin() as s``).
+Sessions = sessionmaker[Session]
 
 
 def make_engine(url: str) -> Engine:
@@ -54,7 +56,7 @@ def migrate(engine: Engine) -> None:
         raise StorageError(f"cannot open database: {exc.orig}") from None
 
 
-def open_database(url: str) -> sessionmaker[Session]:
+def open_database(url: str) -> Sessions:
     """Engine, migrations and a session factory: what every command needs."""
     engine = make_engine(url)
     migrate(engine)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -138,6 +139,24 @@ class Match(Base):
 
     article: Mapped[Article] = relationship(back_populates="matches")
     statement: Mapped[Statement] = relationship()
+
+
+class PassageVectors(Base):
+    """An in-scope article's passage vectors for one model: re-scoring needs no re-encoding."""
+
+    __tablename__ = "passage_vectors"
+    __table_args__ = (UniqueConstraint("article_id", "model"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    model: Mapped[str] = mapped_column(String(300))
+    passages_hash: Mapped[str] = mapped_column(String(64))  # of the passage texts, in order
+    rows: Mapped[int] = mapped_column(Integer)
+    dim: Mapped[int] = mapped_column(Integer)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)  # float16, row-major
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Run(Base):

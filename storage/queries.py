@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Feed, Match, Run, Sighting, Statement, utcnow
+from storage.models import (
+    Article,
+    Feed,
+    Match,
+    PassageVectors,
+    Run,
+    Sighting,
+    Statement,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -165,6 +174,94 @@ def list_matches(
     ]
 
 
+def article_batches(
+    session: Session, batch_size: int = 200
+) -> Iterator[list[tuple[int, str | None, str]]]:
+    """All stored articles as (id, title, text), in id order, a batch at a time."""
+    last = 0
+    while True:
+        rows = session.execute(
+            select(Article.id, Article.title, Article.text)
+            .where(Article.id > last)
+            .order_by(Article.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            return
+        yield [(r.id, r.title, r.text) for r in rows]
+        last = rows[-1].id
+
+
+def replace_matches(
+    session: Session,
+    article_id: int,
+    model: str,
+    statement_ids: set[str] | None,
+    matches: Sequence[NewMatch],
+) -> tuple[int, int]:
+    """Swap an article's matches by one model (for some statements, or all); (removed, added)."""
+    condition = (Match.article_id == article_id) & (Match.model == model)
+    if statement_ids is not None:
+        condition &= Match.statement_id.in_(statement_ids)
+    removed = session.execute(delete(Match).where(condition)).rowcount or 0
+    kept = [m for m in matches if statement_ids is None or m.statement_id in statement_ids]
+    session.add_all(
+        Match(
+            article_id=article_id,
+            statement_id=m.statement_id,
+            score=m.score,
+            passage=m.passage,
+            position=m.position,
+            model=m.model,
+        )
+        for m in kept
+    )
+    return removed, len(kept)
+
+
+# --- passage vectors ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredVectors:
+    passages_hash: str
+    rows: int
+    dim: int
+    data: bytes  # float16, row-major
+
+
+def save_vectors(session: Session, article_id: int, model: str, vectors: StoredVectors) -> None:
+    """Keep one set of vectors per article and model (the newest)."""
+    session.execute(
+        delete(PassageVectors).where(
+            PassageVectors.article_id == article_id, PassageVectors.model == model
+        )
+    )
+    session.add(
+        PassageVectors(
+            article_id=article_id,
+            model=model,
+            passages_hash=vectors.passages_hash,
+            rows=vectors.rows,
+            dim=vectors.dim,
+            vectors=vectors.data,
+        )
+    )
+
+
+def load_vectors(
+    session: Session, article_ids: Sequence[int], model: str
+) -> dict[int, StoredVectors]:
+    rows = session.scalars(
+        select(PassageVectors).where(
+            PassageVectors.article_id.in_(article_ids), PassageVectors.model == model
+        )
+    )
+    return {
+        r.article_id: StoredVectors(r.passages_hash, r.rows, r.dim, r.vectors) for r in rows
+    }
+
+
 # --- statements --------------------------------------------------------------------------
 
 
@@ -221,5 +318,5 @@ def count_rows(session: Session) -> dict[str, int]:
     """Rows per table: for summaries and for tests that check nothing was duplicated."""
     return {
         model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-        for model in (Feed, Article, Sighting, Statement, Match, Run)
+        for model in (Feed, Article, Sighting, Statement, Match, PassageVectors, Run)
     }

@@ -1,0 +1,96 @@
+"""Re-scoring stored articles without fetching again (issue 3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.demo.server import DemoServer
+from seeds import DEFAULT_STATEMENTS
+from storage import queries
+from storage.db import open_database
+from tests.conftest import write_config
+
+NEW_STATEMENT = """
+[[statements]]
+id = "power-of-siberia-2"
+speaker = "(analyst)"
+text = "Le gazoduc Force de Sibérie 2 vers la Chine sera construit."
+en = "The Power of Siberia 2 gas pipeline to China will be built."
+views = ["Gazprom and CNPC signed a memorandum on building the Power of Siberia 2 pipeline."]
+"""
+
+
+def _invoke(config: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _matches(config: Path) -> set[tuple[str, str, float]]:
+    out = _invoke(config, "matches", "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    return {(r["article_url"], r["statement_id"], r["score"]) for r in rows}
+
+
+@pytest.fixture
+def crawled(tmp_path: Path, demo_server: DemoServer, database_url: str) -> Path:
+    feeds = [demo_server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
+    config = write_config(tmp_path / "c.toml", database_url, feeds)
+    _invoke(config, "run", "--once")
+    return config
+
+
+def test_rescore_reproduces_the_crawl_and_fetches_nothing(
+    crawled: Path, demo_server: DemoServer
+) -> None:
+    before = _matches(crawled)
+    requests = len(demo_server.requests)
+    out = _invoke(crawled, "rescore", "--quiet")
+    assert "0 encoded anew" in out  # passage vectors stored at crawl time were reused
+    assert _matches(crawled) == before
+    assert len(demo_server.requests) == requests
+
+
+def test_a_new_statement_is_scored_over_stored_articles(
+    crawled: Path, tmp_path: Path, database_url: str
+) -> None:
+    statements = tmp_path / "statements.toml"
+    statements.write_text(DEFAULT_STATEMENTS.read_text(encoding="utf-8") + NEW_STATEMENT)
+    text = crawled.read_text(encoding="utf-8")
+    config = tmp_path / "new.toml"
+    config.write_text(
+        text.replace("[fetch]", f'[matching]\nstatements = "{statements}"\n\n[fetch]')
+    )
+    before = _matches(config)
+    out = _invoke(config, "rescore", "--statement", "power-of-siberia-2", "--quiet")
+    assert "0 encoded anew" in out
+    after = _matches(config)
+    added = after - before
+    assert added and {statement for _, statement, _ in added} == {"power-of-siberia-2"}
+    assert any("ru-gas" in url for url, _, _ in added)  # the Gazprom-CNPC memorandum story
+    assert before <= after  # the other statements' matches are untouched
+    with open_database(database_url)() as session:
+        assert "power-of-siberia-2" in {s.id for s in queries.list_statements(session)}
+
+
+def test_a_higher_threshold_removes_weak_matches(crawled: Path, tmp_path: Path) -> None:
+    before = _matches(crawled)
+    config = tmp_path / "strict.toml"
+    config.write_text(
+        crawled.read_text().replace("[fetch]", "[matching]\nthreshold = 0.3\n\n[fetch]")
+    )
+    _invoke(config, "rescore", "--quiet")
+    after = _matches(config)
+    assert after < before
+    assert all(score >= 0.3 for _, _, score in after)
+
+
+def test_unknown_statement_is_refused(crawled: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(crawled), "rescore", "--statement", "nope"])
+    assert result.exit_code == 1
+    assert "unknown statement id 'nope'" in result.stderr
