@@ -151,6 +151,8 @@ class Pipeline:
         with self.sessions.begin() as session:
             for entry in entries:
                 known = queries.find_article_id(session, canonical_url(entry.link or entry.guid))
+                if known is None and _global_guid(entry.guid):
+                    known = queries.find_article_by_guid(session, entry.guid)
                 if known is None:
                     fresh.append(entry)
                 else:
@@ -295,6 +297,11 @@ class Pipeline:
             "text_origin": "page" if article else "feed",
             "extract_error": candidate.error,
         }
+
+
+def _global_guid(guid: str) -> bool:
+    """GUIDs that name one article worldwide (URLs, URNs, tag: URIs); not a site's '12345'."""
+    return len(guid) >= 12 and (":" in guid or "/" in guid)
 
 
 # Passage vectors are kept as float16; scoring always uses that precision, so that re-scoring

@@ -105,6 +105,11 @@ def find_article_id(session: Session, canonical_url: str) -> int | None:
     return session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
 
 
+def find_article_by_guid(session: Session, guid: str) -> int | None:
+    """The article some feed already carried under this GUID."""
+    return session.scalar(select(Sighting.article_id).where(Sighting.guid == guid).limit(1))
+
+
 def add_sighting(session: Session, feed_id: int, article_id: int, guid: str) -> None:
     """Record that a feed carries an article (idempotent)."""
     exists = session.scalar(
@@ -257,9 +262,7 @@ def load_vectors(
             PassageVectors.article_id.in_(article_ids), PassageVectors.model == model
         )
     )
-    return {
-        r.article_id: StoredVectors(r.passages_hash, r.rows, r.dim, r.vectors) for r in rows
-    }
+    return {r.article_id: StoredVectors(r.passages_hash, r.rows, r.dim, r.vectors) for r in rows}
 
 
 # --- statements --------------------------------------------------------------------------

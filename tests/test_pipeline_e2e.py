@@ -169,3 +169,28 @@ def test_unfetchable_pages_fall_back_to_the_feed_text(tmp_path: Path, sqlite_url
     found = _matches_by_url(config)
     assert "energy-supplier" in found[f"{server.base}/missing.html"]
     assert "multipolar-order" in found[f"{server.base}/report.pdf"]
+
+
+SYNDICATED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Partner {n}</title>
+<item><guid isPermaLink="false">urn:wire:2025:gas-china-001</guid><title>Gas to China</title>
+<link>{base}/partner{n}/gas-story.html</link>
+<description>Russia remains China's largest supplier of pipeline gas and crude oil.</description>
+</item></channel></rss>"""
+
+
+def test_same_guid_from_two_sites_is_one_article(tmp_path: Path, sqlite_url: str) -> None:
+    """A wire story syndicated under one GUID at two different URLs is stored once (issue 2)."""
+    from monitor.demo.server import Route
+
+    with DemoServer(corpus={}) as server:
+        for n in (1, 2):
+            body = SYNDICATED.format(n=n, base=server.base).encode()
+            server.routes[f"/feeds/partner{n}.xml"] = Route(200, "application/rss+xml", body)
+        feeds = [server.base + "/feeds/partner1.xml", server.base + "/feeds/partner2.xml"]
+        config = write_config(tmp_path / "c.toml", sqlite_url, feeds)
+        code, out, _ = _run(config, "run", "--once")
+    assert code == 0 and "1 new articles" in out
+    with open_database(sqlite_url)() as session:
+        counts = queries.count_rows(session)
+    assert (counts["articles"], counts["sightings"]) == (1, 2)
