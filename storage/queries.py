@@ -208,7 +208,8 @@ def replace_matches(
     condition = (Match.article_id == article_id) & (Match.model == model)
     if statement_ids is not None:
         condition &= Match.statement_id.in_(statement_ids)
-    removed = session.execute(delete(Match).where(condition)).rowcount or 0
+    result = session.execute(delete(Match).where(condition))
+    removed = getattr(result, "rowcount", 0) or 0  # a CursorResult for DELETE
     kept = [m for m in matches if statement_ids is None or m.statement_id in statement_ids]
     session.add_all(
         Match(
