@@ -15,6 +15,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -148,8 +149,156 @@ def rescore(ctx: click.Context, statement: str | None, quiet: bool) -> None:
     click.echo(
         f"rescored {summary.articles} articles ({summary.in_scope} in scope, "
         f"{summary.encoded} encoded anew) in {summary.seconds:.1f}s: "
-        f"{summary.removed} matches removed, {summary.added} stored"
+        f"{summary.added} new matches, {summary.removed} no longer matching"
     )
+
+
+@cli.command()
+@click.option("--date", "day", help="The local day (YYYY-MM-DD); default: yesterday.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the files (default: [digest] out_dir).",
+)
+@click.option("--email", is_flag=True, help="Also mail it (once per day; failed days retried).")
+@click.option("--force", is_flag=True, help="Mail again even if this day was sent.")
+@click.option("--skip-empty", is_flag=True, help="Write and send nothing on a day without matches.")
+@click.pass_context
+@_fail_cleanly
+def digest(
+    ctx: click.Context,
+    day: str | None,
+    out_dir: Path | None,
+    email: bool,
+    force: bool,
+    skip_empty: bool,
+) -> None:
+    """Write the digest of one day (HTML, Markdown, text) and optionally mail it.
+
+    Example: pledgewatch digest --date 2025-05-09 --out digests --email
+    """
+    from monitor.digest import make_digest
+
+    settings = _settings(ctx)
+    if skip_empty:
+        settings = settings.model_copy(
+            update={"digest": settings.digest.model_copy(update={"skip_empty": True})}
+        )
+    zone = ZoneInfo(settings.digest.timezone)
+    chosen = _day(day)
+    when = chosen.date() if chosen else datetime.now(zone).date() - timedelta(days=1)
+    result = make_digest(
+        settings, open_database(settings.database.url), _seed(settings), when, out_dir, email, force
+    )
+    if result.skipped_empty:
+        click.echo(f"{when}: no matches, digest skipped")
+        return
+    click.echo(f"{when}: {result.matches} matches; wrote {', '.join(map(str, result.files))}")
+    for sent in result.sent:
+        click.echo(f"mailed the digest of {sent} to {', '.join(settings.email.to)}")
+    for sent in result.already_sent:
+        click.echo(f"the digest of {sent} was already mailed (--force to send again)")
+    if result.errors:
+        raise PledgewatchError("; ".join(result.errors) + " (will retry on the next run)")
+
+
+@cli.command()
+@click.option("--statement", help="Only this statement id.")
+@click.option(
+    "--by", type=click.Choice(["day", "week", "month"]), default="month", show_default=True
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw it to this .png or .svg file.",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def timeline(
+    ctx: click.Context, statement: str | None, by: str, chart: Path | None, fmt: str
+) -> None:
+    """Matching articles over time (by publication date), per statement.
+
+    Example: pledgewatch timeline --statement trade-momentum --by week --chart trade.png
+    """
+    from monitor import charts
+
+    settings = _settings(ctx)
+    if statement is not None:
+        require_statement(_seed(settings), statement)
+    with open_database(settings.database.url)() as session:
+        rows = queries.list_matches(session, queries.MatchFilter(statement=statement))
+    counts: dict[str, dict[str, set[int]]] = {}
+    for row in rows:
+        when = row.published or row.found_at
+        counts.setdefault(_period(when, by), {}).setdefault(row.statement_id, set()).add(
+            row.article_id
+        )
+    periods = sorted(counts)
+    statements = sorted({r.statement_id for r in rows})
+    records = [
+        {
+            by: p,
+            **{sid: len(counts[p].get(sid, ())) for sid in statements},
+            "articles": len(set().union(*counts[p].values())),
+        }
+        for p in periods
+    ]
+    _emit(records, fmt, [by, *statements, "articles"])
+    if chart is not None:
+        series = {sid: [len(counts[p].get(sid, ())) for p in periods] for sid in statements}
+        charts.save(
+            charts.stacked_bars(periods, series, f"Matching articles per {by}", "articles"), chart
+        )
+        click.echo(f"chart: {chart}", err=True)
+
+
+def _period(when: datetime, by: str) -> str:
+    if by == "day":
+        return when.date().isoformat()
+    if by == "week":
+        year, week, _ = when.isocalendar()
+        return f"{year}-W{week:02d}"
+    return when.strftime("%Y-%m")
+
+
+@cli.command()
+@click.argument("article")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+@_fail_cleanly
+def show(ctx: click.Context, article: str, fmt: str) -> None:
+    """One article (by id or URL) with all its matches and their evidence.
+
+    Example: pledgewatch show https://example.org/news/1234
+    """
+    settings = _settings(ctx)
+    with open_database(settings.database.url)() as session:
+        detail = queries.article_detail(session, article)
+    if detail is None:
+        raise PledgewatchError(f"no stored article with id or URL {article!r}")
+    record = {k: _plain(v) for k, v in asdict(detail).items() if k != "matches"}
+    record["matches"] = [
+        {k: _plain(v) for k, v in asdict(m).items() if k in MATCH_COLUMNS} for m in detail.matches
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{detail.title}\n{detail.url}")
+    click.echo(
+        f"source {detail.source} · {detail.language} · published {_plain(detail.published)}"
+        f" · text from the {detail.text_origin}"
+    )
+    if detail.extract_error:
+        click.echo(f"page problem: {detail.extract_error}")
+    click.echo(f"carried by: {', '.join(detail.carried_by) or '-'}")
+    for m in detail.matches:
+        click.echo(f"\n{m.statement_id}  score {m.score:.3f}  ({m.model})")
+        click.echo(f"  « {m.passage} »")
+    if not detail.matches:
+        click.echo("\nno matches")
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:
@@ -182,6 +331,16 @@ MATCH_COLUMNS = [
 @click.option("--since", help="Published on or after this day (YYYY-MM-DD).")
 @click.option("--until", help="Published on or before this day (YYYY-MM-DD).")
 @click.option("--min-score", type=float, help="Only matches scoring at least this.")
+@click.option("--source", help="Only sources whose name contains this (any case).")
+@click.option("--language", help="Only articles in this language (en, fr, ru, zh...).")
+@click.option("--text", help="Only matches whose title or passage contains this (any case).")
+@click.option(
+    "--sort",
+    type=click.Choice(["statement", "score", "date"]),
+    default="statement",
+    show_default=True,
+    help="statement (then best score first), score, or publication date (newest first).",
+)
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table"
@@ -194,6 +353,10 @@ def matches(
     since: str | None,
     until: str | None,
     min_score: float | None,
+    source: str | None,
+    language: str | None,
+    text: str | None,
+    sort: str,
     limit: int | None,
     fmt: str,
 ) -> None:
@@ -205,7 +368,18 @@ def matches(
     sessions = open_database(settings.database.url)
     with sessions() as session:
         rows = queries.list_matches(
-            session, statement, _day(since), _day(until, end=True), min_score, limit
+            session,
+            queries.MatchFilter(
+                statement=statement,
+                since=_day(since),
+                until=_day(until, end=True),
+                min_score=min_score,
+                source=source,
+                language=language,
+                text=text,
+                sort=sort,
+                limit=limit,
+            ),
         )
     records = [{k: _plain(v) for k, v in asdict(r).items() if k in MATCH_COLUMNS} for r in rows]
     _emit(records, fmt, ["statement_id", "score", "published", "language", "source", "title"])

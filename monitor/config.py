@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -20,6 +21,7 @@ CONFIG_ENV = "PLEDGEWATCH_CONFIG"
 # Secrets and deployment-specific values come from the environment, never from files in the repo.
 ENV_OVERRIDES = {
     "PLEDGEWATCH_DATABASE_URL": ("database", "url"),
+    "PLEDGEWATCH_SMTP_PASSWORD": ("email", "password"),
 }
 
 
@@ -65,6 +67,36 @@ class MatchingSettings(_Section):
     batch_size: int = Field(default=64, ge=1)
 
 
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {value!r} (use an IANA name like Europe/Paris)"
+        ) from None
+    return value
+
+
+class DigestSettings(_Section):
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"  # the digest day is local here
+    time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # daemon's run time
+    out_dir: Path = Path("digests")
+    formats: tuple[Literal["html", "md", "txt"], ...] = ("html", "md", "txt")
+    skip_empty: bool = False
+
+
+class EmailSettings(_Section):
+    host: str | None = None  # no host: email is not configured
+    port: int = Field(default=587, gt=0, lt=65536)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None  # only from PLEDGEWATCH_SMTP_PASSWORD, never from the file
+    sender: str = Field(default="pledgewatch@localhost", alias="from")
+    to: tuple[str, ...] = ()
+    timeout: float = Field(default=30.0, gt=0)
+    ca_file: Path | None = None  # trust this CA too (an internal mail server's)
+
+
 class ScheduleSettings(_Section):
     interval_minutes: float = Field(default=30.0, gt=0)
 
@@ -75,6 +107,8 @@ class Settings(_Section):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     matching: MatchingSettings = Field(default_factory=MatchingSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     source: Path | None = None  # the file these settings came from
 
 
@@ -103,6 +137,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    if "password" in raw.get("email", {}):
+        raise ConfigError(f"{path}: email.password: set PLEDGEWATCH_SMTP_PASSWORD instead")
     for var, (section, key) in ENV_OVERRIDES.items():
         if env.get(var):
             raw.setdefault(section, {})[key] = env[var]

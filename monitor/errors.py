@@ -7,7 +7,8 @@
     ├── FeedError          bytes that are no usable feed
     ├── ExtractError       a page with no extractable article text
     ├── EncoderError       a model that cannot be loaded or run
-    └── StorageError       the database refused an operation
+    ├── StorageError       the database refused an operation
+    └── DeliveryError      a digest could not be written or mailed
 
 Library exceptions are translated once, where the library is wrapped.
 """
@@ -54,3 +55,7 @@ class EncoderError(PledgewatchError):
 
 class StorageError(PledgewatchError):
     """The database refused an operation."""
+
+
+class DeliveryError(PledgewatchError):
+    """A digest file could not be written, or the SMTP server did not take the message."""

@@ -159,6 +159,20 @@ class PassageVectors(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Digest(Base):
+    """One day's digest: when its files were written and whether (and to whom) it was mailed."""
+
+    __tablename__ = "digests"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, local timezone
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    matches: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[str | None] = mapped_column(Text)  # comma-separated, as sent
+    send_error: Mapped[str | None] = mapped_column(Text)  # the last failure, until a send succeeds
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Run(Base):
     __tablename__ = "runs"
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import (
     Article,
+    Digest,
     Feed,
     Match,
     PassageVectors,
@@ -124,59 +125,147 @@ def add_article(session: Session, matches: Sequence[NewMatch], **fields: object)
     article = Article(**fields)
     session.add(article)
     session.flush()
-    for m in matches:
-        session.add(
-            Match(
-                article_id=article.id,
-                statement_id=m.statement_id,
-                score=m.score,
-                passage=m.passage,
-                position=m.position,
-                model=m.model,
-            )
-        )
+    session.add_all(_new_match(article.id, m) for m in matches)
     return article.id
 
 
-def list_matches(
-    session: Session,
-    statement: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    min_score: float | None = None,
-    limit: int | None = None,
-) -> list[MatchRow]:
-    """Matches, best first; since/until filter on publication date (found date when unknown)."""
+@dataclass(frozen=True)
+class MatchFilter:
+    """What `pledgewatch matches`, the digest and the timeline ask of the matches."""
+
+    statement: str | None = None
+    since: datetime | None = None  # publication date (found date when unknown), inclusive
+    until: datetime | None = None  # exclusive
+    found_since: datetime | None = None  # when Pledgewatch found the match, inclusive
+    found_until: datetime | None = None  # exclusive
+    min_score: float | None = None
+    source: str | None = None  # substring of the source name, any case
+    language: str | None = None
+    text: str | None = None  # substring of the title or the passage, any case
+    sort: str = "statement"  # statement (then score) | score | date
+    limit: int | None = None
+
+
+def list_matches(session: Session, where: MatchFilter | None = None) -> list[MatchRow]:
+    """Matches joined with their articles, filtered and sorted."""
+    where = where or MatchFilter()
     when = func.coalesce(Article.published, Match.found_at)
     query = select(Match, Article).join(Article, Match.article_id == Article.id)
-    if statement:
-        query = query.where(Match.statement_id == statement)
-    if since:
-        query = query.where(when >= since)
-    if until:
-        query = query.where(when < until)
-    if min_score is not None:
-        query = query.where(Match.score >= min_score)
-    query = query.order_by(Match.statement_id, Match.score.desc(), Article.id)
-    if limit:
-        query = query.limit(limit)
-    return [
-        MatchRow(
-            statement_id=m.statement_id,
-            article_id=a.id,
-            article_url=a.url,
-            title=a.title,
-            source=a.source,
-            published=a.published,
-            language=a.language,
-            score=m.score,
-            passage=m.passage,
-            position=m.position,
-            model=m.model,
-            found_at=m.found_at,
-        )
-        for m, a in session.execute(query)
+    conditions = [
+        (where.statement, lambda v: Match.statement_id == v),
+        (where.since, lambda v: when >= v),
+        (where.until, lambda v: when < v),
+        (where.found_since, lambda v: Match.found_at >= v),
+        (where.found_until, lambda v: Match.found_at < v),
+        (where.min_score, lambda v: Match.score >= v),
+        (where.source, lambda v: func.lower(Article.source).contains(v.lower())),
+        (where.language, lambda v: Article.language == v),
+        (
+            where.text,
+            lambda v: (
+                func.lower(Article.title).contains(v.lower())
+                | func.lower(Match.passage).contains(v.lower())
+            ),
+        ),
     ]
+    for value, condition in conditions:
+        if value is not None:
+            query = query.where(condition(value))
+    order = {
+        "statement": (Match.statement_id, Match.score.desc(), Article.id),
+        "score": (Match.score.desc(), Article.id, Match.statement_id),
+        "date": (when.desc(), Article.id, Match.statement_id),
+    }[where.sort]
+    query = query.order_by(*order)
+    if where.limit:
+        query = query.limit(where.limit)
+    return [_match_row(m, a) for m, a in session.execute(query)]
+
+
+def _match_row(m: Match, a: Article) -> MatchRow:
+    return MatchRow(
+        statement_id=m.statement_id,
+        article_id=a.id,
+        article_url=a.url,
+        title=a.title,
+        source=a.source,
+        published=a.published,
+        language=a.language,
+        score=m.score,
+        passage=m.passage,
+        position=m.position,
+        model=m.model,
+        found_at=m.found_at,
+    )
+
+
+def _new_match(article_id: int, m: NewMatch) -> Match:
+    return Match(
+        article_id=article_id,
+        statement_id=m.statement_id,
+        score=m.score,
+        passage=m.passage,
+        position=m.position,
+        model=m.model,
+    )
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    id: int
+    url: str
+    canonical_url: str
+    title: str | None
+    source: str | None
+    author: str | None
+    published: datetime | None
+    language: str | None
+    text_origin: str
+    extract_error: str | None
+    fetched_at: datetime
+    carried_by: list[str]  # feed names (or URLs) that carried the article
+    matches: list[MatchRow]
+
+
+def article_detail(session: Session, ref: str) -> ArticleDetail | None:
+    """An article by id, URL or canonical URL, with its matches and the feeds that carried it."""
+    condition = (Article.url == ref) | (Article.canonical_url == ref)
+    if ref.isdigit():
+        condition |= Article.id == int(ref)
+    article = session.scalars(select(Article).where(condition).limit(1)).first()
+    if article is None:
+        return None
+    feeds = session.execute(
+        select(func.coalesce(Feed.name, Feed.title, Feed.url))
+        .join(Sighting, Sighting.feed_id == Feed.id)
+        .where(Sighting.article_id == article.id)
+        .order_by(Feed.id)
+    ).scalars()
+    matches = session.scalars(
+        select(Match).where(Match.article_id == article.id).order_by(Match.score.desc())
+    )
+    return ArticleDetail(
+        id=article.id,
+        url=article.url,
+        canonical_url=article.canonical_url,
+        title=article.title,
+        source=article.source,
+        author=article.author,
+        published=article.published,
+        language=article.language,
+        text_origin=article.text_origin,
+        extract_error=article.extract_error,
+        fetched_at=article.fetched_at,
+        carried_by=list(dict.fromkeys(feeds)),
+        matches=[_match_row(m, article) for m in matches],
+    )
+
+
+def article_texts(session: Session, article_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all())
 
 
 def article_batches(
@@ -204,25 +293,29 @@ def replace_matches(
     statement_ids: set[str] | None,
     matches: Sequence[NewMatch],
 ) -> tuple[int, int]:
-    """Swap an article's matches by one model (for some statements, or all); (removed, added)."""
+    """Make an article's matches by one model (for some statements, or all) these; a match that
+    stays keeps its found date, so re-scoring does not flood the next digest. (removed, added)."""
     condition = (Match.article_id == article_id) & (Match.model == model)
     if statement_ids is not None:
         condition &= Match.statement_id.in_(statement_ids)
-    result = session.execute(delete(Match).where(condition))
-    removed = getattr(result, "rowcount", 0) or 0  # a CursorResult for DELETE
-    kept = [m for m in matches if statement_ids is None or m.statement_id in statement_ids]
-    session.add_all(
-        Match(
-            article_id=article_id,
-            statement_id=m.statement_id,
-            score=m.score,
-            passage=m.passage,
-            position=m.position,
-            model=m.model,
-        )
-        for m in kept
-    )
-    return removed, len(kept)
+    existing = {m.statement_id: m for m in session.scalars(select(Match).where(condition))}
+    kept = {
+        m.statement_id: m
+        for m in matches
+        if statement_ids is None or m.statement_id in statement_ids
+    }
+    for statement_id, gone in existing.items():
+        if statement_id not in kept:
+            session.delete(gone)
+    added = 0
+    for statement_id, m in kept.items():
+        current = existing.get(statement_id)
+        if current is None:
+            session.add(_new_match(article_id, m))
+            added += 1
+        else:
+            current.score, current.passage, current.position = m.score, m.passage, m.position
+    return len(existing.keys() - kept.keys()), added
 
 
 # --- passage vectors ---------------------------------------------------------------------
@@ -300,6 +393,64 @@ def list_statements(session: Session) -> list[StatementRow]:
     return [StatementRow(s.id, s.seed, s.speaker, s.text, n) for s, n in session.execute(query)]
 
 
+# --- digests -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    day: str
+    matches: int
+    sent_at: datetime | None
+    recipients: str | None
+    send_error: str | None
+    attempts: int
+
+
+def record_digest(session: Session, day: str, matches: int) -> DigestRow:
+    """Note that a day's digest was generated; returns its state (sent or not)."""
+    row = session.get(Digest, day)
+    if row is None:
+        row = Digest(day=day, matches=matches, attempts=0)
+        session.add(row)
+    row.matches = matches
+    row.generated_at = utcnow()
+    session.flush()
+    return _digest_row(row)
+
+
+def record_send(session: Session, day: str, recipients: str | None, error: str | None) -> None:
+    """A send attempt: success stamps sent_at and clears the error; failure keeps it for retry."""
+    row = session.get_one(Digest, day)
+    row.attempts = (row.attempts or 0) + 1
+    if error is None:
+        row.sent_at, row.recipients, row.send_error = utcnow(), recipients, None
+    else:
+        row.send_error = error
+
+
+def unsent_days(session: Session, since: str, before: str) -> list[str]:
+    """Days in [since, before) whose digest failed to send and was not sent since."""
+    return list(
+        session.scalars(
+            select(Digest.day)
+            .where(Digest.day >= since, Digest.day < before)
+            .where(Digest.sent_at.is_(None), Digest.send_error.is_not(None))
+            .order_by(Digest.day)
+        )
+    )
+
+
+def get_digest(session: Session, day: str) -> DigestRow | None:
+    row = session.get(Digest, day)
+    return _digest_row(row) if row else None
+
+
+def _digest_row(row: Digest) -> DigestRow:
+    return DigestRow(
+        row.day, row.matches, row.sent_at, row.recipients, row.send_error, row.attempts or 0
+    )
+
+
 # --- runs --------------------------------------------------------------------------------
 
 
@@ -322,5 +473,5 @@ def count_rows(session: Session) -> dict[str, int]:
     """Rows per table: for summaries and for tests that check nothing was duplicated."""
     return {
         model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-        for model in (Feed, Article, Sighting, Statement, Match, PassageVectors, Run)
+        for model in (Feed, Article, Sighting, Statement, Match, PassageVectors, Digest, Run)
     }

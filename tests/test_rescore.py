@@ -94,3 +94,19 @@ def test_unknown_statement_is_refused(crawled: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(crawled), "rescore", "--statement", "nope"])
     assert result.exit_code == 1
     assert "unknown statement id 'nope'" in result.stderr
+
+
+def test_rescore_keeps_the_found_date_of_matches_that_stay(crawled: Path) -> None:
+    """Regression (issue 4): re-scoring must not make old matches look new in the digest."""
+    out = _invoke(crawled, "matches", "--format", "jsonl")
+    before = {
+        (r["article_url"], r["statement_id"]): r["found_at"]
+        for r in map(json.loads, out.splitlines())
+    }
+    _invoke(crawled, "rescore", "--quiet")
+    out = _invoke(crawled, "matches", "--format", "jsonl")
+    after = {
+        (r["article_url"], r["statement_id"]): r["found_at"]
+        for r in map(json.loads, out.splitlines())
+    }
+    assert after == before

@@ -99,12 +99,24 @@ def test_article_with_matches_and_filters(database_url: str) -> None:
         )
         assert row.published == datetime(2025, 5, 8, 17, 10, tzinfo=UTC)
         assert row.found_at.tzinfo is not None
-        assert len(queries.list_matches(session, statement="un-central-role")) == 1
-        assert len(queries.list_matches(session, min_score=0.3)) == 1
+
+        def ids(**where: object) -> list[str]:
+            rows = queries.list_matches(session, queries.MatchFilter(**where))  # type: ignore[arg-type]
+            return [r.statement_id for r in rows]
+
+        assert ids(statement="un-central-role") == ["un-central-role"]
+        assert ids(min_score=0.3) == ["energy-supplier"]
         day = datetime(2025, 5, 8, tzinfo=UTC)
-        assert len(queries.list_matches(session, since=day, until=day + timedelta(days=1))) == 2
-        assert queries.list_matches(session, since=day + timedelta(days=1)) == []
-        assert len(queries.list_matches(session, limit=1)) == 1
+        assert len(ids(since=day, until=day + timedelta(days=1))) == 2
+        assert ids(since=day + timedelta(days=1)) == []
+        assert len(ids(limit=1)) == 1
+        assert len(ids(source="wir", language="en")) == 2
+        assert ids(language="fr") == [] and ids(source="other") == []
+        assert ids(text="TOP SUPPLIER") == ["energy-supplier"]
+        assert ids(text="title") == ["energy-supplier", "un-central-role"]  # matches the title
+        assert ids(sort="score") == ["energy-supplier", "un-central-role"]
+        now = datetime.now(UTC)
+        assert len(ids(found_since=now - timedelta(hours=1), found_until=now + timedelta(1))) == 2
         counts = {s.id: s.matches for s in queries.list_statements(session)}
         assert counts == {"energy-supplier": 1, "un-central-role": 1}
 

@@ -1,0 +1,115 @@
+"""The analyst's queries on SQLite and PostgreSQL: filters, timeline, show, SQL views (issue 4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from monitor.cli import cli
+from monitor.demo.server import DemoServer
+from storage.db import make_engine
+from tests.conftest import write_config
+
+
+def _run(config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _json(config: Path, *args: str) -> list[dict]:  # type: ignore[type-arg]
+    code, out, err = _run(config, *args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def crawled(tmp_path: Path, demo_server: DemoServer, database_url: str) -> Path:
+    feeds = [demo_server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
+    config = write_config(tmp_path / "c.toml", database_url, feeds)
+    assert _run(config, "run", "--once")[0] == 0
+    return config
+
+
+def test_match_filters_and_sorting(crawled: Path) -> None:
+    everything = _json(crawled, "matches")
+    assert len(everything) >= 10
+    french = _json(crawled, "matches", "--source", "monde")
+    assert french and {r["language"] for r in french} == {"fr"}
+    assert {r["language"] for r in _json(crawled, "matches", "--language", "ru")} == {"ru"}
+    gazprom = _json(crawled, "matches", "--text", "GAZPROM")
+    assert gazprom and all("gazprom" in (r["title"] + r["passage"]).lower() for r in gazprom)
+    by_date = _json(crawled, "matches", "--sort", "date", "--limit", "4")
+    dates = [r["published"] for r in by_date]
+    assert len(dates) == 4 and dates == sorted(dates, reverse=True)
+    by_score = [r["score"] for r in _json(crawled, "matches", "--sort", "score")]
+    assert by_score == sorted(by_score, reverse=True)
+
+
+def test_timeline_table_json_and_chart(crawled: Path, tmp_path: Path) -> None:
+    months = _json(crawled, "timeline", "--by", "month")
+    assert [m["month"] for m in months] == sorted(m["month"] for m in months)
+    total_articles = len({r["article_url"] for r in _json(crawled, "matches")})
+    assert sum(m["articles"] for m in months) == total_articles
+    energy = _json(crawled, "timeline", "--statement", "energy-supplier", "--by", "day")
+    assert set(energy[0]) == {"day", "energy-supplier", "articles"}
+    weeks = _json(crawled, "timeline", "--by", "week")
+    assert all(w["week"][4:6] == "-W" for w in weeks)
+    png, svg = tmp_path / "t.png", tmp_path / "t.svg"
+    assert _run(crawled, "timeline", "--chart", str(png))[0] == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _run(crawled, "timeline", "--chart", str(svg))[0] == 0
+    assert "<svg" in svg.read_text()
+    code, _, err = _run(crawled, "timeline", "--chart", str(tmp_path / "t.gif"))
+    assert code == 1 and ".png or .svg" in err
+
+
+def test_show_by_id_and_url(crawled: Path, demo_server: DemoServer) -> None:
+    url = f"{demo_server.base}/articles/ru-gas.html?utm_source=rss"
+    code, out, _ = _run(crawled, "show", url)
+    assert code == 0
+    assert "«Газпром» и CNPC" in out and "energy-supplier" in out and "carried by:" in out
+    code, out, _ = _run(crawled, "show", url, "--format", "json")
+    record = json.loads(out)
+    assert record["language"] == "ru" and record["matches"][0]["passage"]
+    code, out, _ = _run(crawled, "show", str(record["id"]))
+    assert code == 0 and url in out
+    code, _, err = _run(crawled, "show", "https://nowhere.example/x")
+    assert code == 1 and "no stored article" in err
+
+
+def test_sql_views_answer_analyst_questions(crawled: Path, database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        per_statement = connection.execute(
+            text("SELECT statement_id, count(*) FROM match_report GROUP BY statement_id")
+        ).all()
+        sources = (
+            connection.execute(text("SELECT DISTINCT feed FROM article_sources ORDER BY feed"))
+            .scalars()
+            .all()
+        )
+        columns = connection.execute(text("SELECT * FROM match_report LIMIT 1")).keys()
+    engine.dispose()
+    total = len(_json(crawled, "matches"))
+    assert sum(n for _, n in per_statement) == total
+    assert len(sources) == 4
+    assert {"statement_id", "statement_text", "score", "passage", "title", "article_url"} <= set(
+        columns
+    )
+
+
+def test_the_readme_sql_examples_run(crawled: Path, database_url: str) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```sql") + len("```sql")
+    block = readme[start : readme.index("```", start)]
+    statements = [s.strip() for s in block.split(";") if s.strip()]
+    assert len(statements) == 3
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        results = [connection.execute(text(s)).all() for s in statements]
+    engine.dispose()
+    assert results[0] and results[2]  # statements revisited; feeds carrying matches
