@@ -104,7 +104,14 @@ class Pipeline:
         with self.sessions.begin() as session:
             run_id = queries.start_run(session)
         for feed_id, url, name in feeds:
-            self._poll(feed_id, url, name, summary)
+            try:
+                self._poll(feed_id, url, name, summary)
+            except Exception as exc:  # noqa: BLE001 - one bad feed must never stop the others
+                log.exception("feed crashed url=%s", url)
+                summary.feeds_failed += 1
+                summary.errors.append(f"feed {url}: internal_error: {type(exc).__name__}: {exc}")
+                with self.sessions.begin() as session:
+                    queries.record_feed_result(session, feed_id, None, f"internal_error: {exc}")
         summary.seconds = time.monotonic() - started
         with self.sessions.begin() as session:
             queries.finish_run(
@@ -184,14 +191,7 @@ class Pipeline:
             _stored_precision(e) for e in self.matcher.encode_passages([t for _, t in usable])
         ]
         for (candidate, text), article_encoded in zip(usable, encoded, strict=True):
-            article_scores = self.matcher.score_encoded(article_encoded)
-            matches = [
-                queries.NewMatch(
-                    s.statement_id, s.score, s.passage, s.position, self.matcher.model_id
-                )
-                for s in article_scores
-                if s.matched
-            ]
+            matches = self._matches(article_encoded)
             # One transaction per article: it is stored whole with its matches, or not at all.
             with self.sessions.begin() as session:
                 known = queries.find_article_id(session, candidate.canonical)
@@ -260,14 +260,19 @@ class Pipeline:
                         summary.encoded += 1
                     else:
                         encoded = _unpack(passages[i], stored[article_id])
-                    matches = [
-                        queries.NewMatch(s.statement_id, s.score, s.passage, s.position, model)
-                        for s in self.matcher.score_encoded(encoded)
-                        if s.matched
-                    ]
+                    matches = self._matches(encoded)
                 removed, added = queries.replace_matches(session, article_id, model, only, matches)
                 summary.removed += removed
                 summary.added += added
+
+    def _matches(self, encoded: Encoded) -> list[queries.NewMatch]:
+        """The statements an encoded article matches, as rows to store."""
+        model = self.matcher.model_id
+        return [
+            queries.NewMatch(s.statement_id, s.score, s.passage, s.position, model)
+            for s in self.matcher.score_encoded(encoded)
+            if s.matched
+        ]
 
     @staticmethod
     def _text(candidate: _Candidate) -> ArticleText:

@@ -41,8 +41,8 @@ def test_every_command_is_in_the_readme() -> None:
         assert f"pledgewatch {command}" in readme, command
 
 
-def test_statements_table_and_json(tmp_path: Path, sqlite_url: str) -> None:
-    config = write_config(tmp_path / "c.toml", sqlite_url, [])
+def test_statements_table_and_json(tmp_path: Path, database_url: str) -> None:
+    config = write_config(tmp_path / "c.toml", database_url, [])
     code, out, _ = _invoke("--config", str(config), "statements")
     assert code == 0
     assert out.splitlines()[0].split() == ["id", "speaker", "matches", "text"]
