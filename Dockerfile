@@ -21,6 +21,8 @@ RUN pip install --no-cache-dir . \
     && chown -R pledgewatch /config /data
 
 USER pledgewatch
+# Relative paths in the config (digests/) land in the data volume.
+WORKDIR /data
 VOLUME ["/config", "/data"]
 ENTRYPOINT ["pledgewatch"]
 CMD ["run"]

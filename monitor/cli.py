@@ -21,7 +21,7 @@ import click
 
 from config import DEMO_CONFIG
 from monitor import __version__
-from monitor.config import Settings, load_settings
+from monitor.config import Settings, check_feed_url, load_settings
 from monitor.encoders import load_encoder
 from monitor.errors import ConfigError, PledgewatchError
 from monitor.fetch import Fetcher
@@ -29,8 +29,8 @@ from monitor.matching import Matcher
 from monitor.pipeline import Pipeline, RunSummary
 from monitor.statements import Seed, load_seed, require_statement
 from seeds import DEFAULT_STATEMENTS
-from storage import queries
-from storage.db import open_database
+from storage import queries, schedule
+from storage.db import Sessions, daemon_lock, open_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,12 +63,41 @@ def _fail_cleanly(func: F) -> F:
     help="TOML configuration file (default: $PLEDGEWATCH_CONFIG, else the bundled one).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: one JSON object per line, for log collectors.",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: int) -> None:
+def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: str) -> None:
     """Pledgewatch: follow-up coverage of a seed article's statements, across languages."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"config_path": config_path}
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for chatty in ("httpx", "apscheduler.executors.default"):  # one line per request or job
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+    ctx.obj = {"config_path": config_path, "verbose": verbose}
+
+
+class JsonFormatter(logging.Formatter):
+    """time, level, logger, message (and the exception) as one JSON line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -106,23 +135,51 @@ def _print_summary(summary: RunSummary) -> None:
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Poll every feed once, process new articles, exit.")
+@click.option(
+    "--metrics-port", type=click.IntRange(1, 65535), help="Serve Prometheus /metrics here."
+)
 @click.pass_context
 @_fail_cleanly
-def run(ctx: click.Context, once: bool) -> None:
+def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
     """Poll the feeds and store matches (a daemon unless --once).
 
     Example: pledgewatch --config my.toml run --once
     """
     settings = _settings(ctx)
-    if not settings.feeds:
+    if once and not settings.feeds:
         raise ConfigError(f"{settings.source}: no [[feeds]] configured")
     with _pipeline(settings) as pipeline:
         if once:
             _print_summary(pipeline.run_once())
             return
-        from monitor.scheduler import run_daemon
+        from monitor.scheduler import Daemon
 
-        run_daemon(settings, pipeline, on_run=_print_summary)
+        if not ctx.obj["verbose"]:
+            logging.getLogger().setLevel(logging.INFO)  # a daemon says what it does
+        on_run = _log_summary
+        if metrics_port:
+            from monitor import metrics
+
+            metrics.serve(metrics_port)
+
+            def on_run(summary: RunSummary) -> None:
+                _log_summary(summary)
+                metrics.record(summary)
+
+        with daemon_lock(settings.database.url) as alone:
+            Daemon(settings, pipeline, _seed(settings), on_run=on_run).run(alone)
+
+
+def _log_summary(summary: RunSummary) -> None:
+    logging.getLogger("monitor.daemon").info(
+        "polled feeds=%s failed=%s entries=%s articles=%s matches=%s seconds=%.1f",
+        summary.feeds_polled,
+        summary.feeds_failed,
+        summary.entries_seen,
+        summary.articles_new,
+        summary.matches_new,
+        summary.seconds,
+    )
 
 
 @cli.command()
@@ -299,6 +356,169 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
         click.echo(f"  « {m.passage} »")
     if not detail.matches:
         click.echo("\nno matches")
+
+
+@cli.group()
+def feeds() -> None:
+    """Manage the feeds in the database (config feeds are synced in at start).
+
+    Example: pledgewatch feeds add https://example.org/rss --name Example --interval 15
+    """
+
+
+@feeds.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def feeds_list(ctx: click.Context, fmt: str) -> None:
+    """The feeds, paused or not, with their interval. Example: pledgewatch feeds list"""
+    with _sessions(ctx)() as session:
+        rows = schedule.feed_status(session)
+    records = [
+        {"url": f.url, "name": f.name, "paused": f.paused, "interval_minutes": f.interval_minutes}
+        for f in rows
+    ]
+    _emit(records, fmt, ["url", "name", "paused", "interval_minutes"])
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="A label shown in digests and queries.")
+@click.option("--interval", type=click.FloatRange(min=0, min_open=True), help="Minutes.")
+@click.pass_context
+@_fail_cleanly
+def feeds_add(ctx: click.Context, url: str, name: str | None, interval: float | None) -> None:
+    """Add a feed (or update its name and interval). Example: pledgewatch feeds add URL"""
+    try:
+        check_feed_url(url)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL") from None
+    with _sessions(ctx).begin() as session:
+        schedule.set_feed(session, url, name=name, interval_minutes=interval, create=True)
+    click.echo(f"added {url}")
+
+
+def _feed_change(ctx: click.Context, url: str, done: str, **change: Any) -> None:
+    with _sessions(ctx).begin() as session:
+        changed = (
+            schedule.remove_feed(session, url)
+            if not change
+            else schedule.set_feed(session, url, **change)
+        )
+    if not changed:
+        raise PledgewatchError(f"no feed with URL {url!r} (see pledgewatch feeds list)")
+    click.echo(f"{done} {url}")
+
+
+@feeds.command("remove")
+@click.argument("url")
+@click.pass_context
+@_fail_cleanly
+def feeds_remove(ctx: click.Context, url: str) -> None:
+    """Remove a feed (its articles stay). Example: pledgewatch feeds remove URL"""
+    _feed_change(ctx, url, "removed")
+
+
+@feeds.command("pause")
+@click.argument("url")
+@click.pass_context
+@_fail_cleanly
+def feeds_pause(ctx: click.Context, url: str) -> None:
+    """Stop polling a feed until resumed. Example: pledgewatch feeds pause URL"""
+    _feed_change(ctx, url, "paused", paused=True)
+
+
+@feeds.command("resume")
+@click.argument("url")
+@click.pass_context
+@_fail_cleanly
+def feeds_resume(ctx: click.Context, url: str) -> None:
+    """Poll a paused feed again, at once. Example: pledgewatch feeds resume URL"""
+    _feed_change(ctx, url, "resumed", paused=False)
+
+
+@feeds.command("import")
+@click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@_fail_cleanly
+def feeds_import(ctx: click.Context, opml: Path) -> None:
+    """Add every feed of an OPML file. Example: pledgewatch feeds import reader-export.opml"""
+    from monitor.opml import read_opml
+
+    entries = read_opml(opml.read_bytes())
+    with _sessions(ctx).begin() as session:
+        for url, name in entries:
+            schedule.set_feed(session, url, name=name, create=True)
+    click.echo(f"imported {len(entries)} feeds from {opml}")
+
+
+@feeds.command("export")
+@click.argument("opml", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.pass_context
+@_fail_cleanly
+def feeds_export(ctx: click.Context, opml: Path | None) -> None:
+    """Write the feeds as OPML (stdout without a file). Example: pledgewatch feeds export f.opml"""
+    from monitor.opml import write_opml
+
+    with _sessions(ctx)() as session:
+        rows = [(f.url, f.name) for f in schedule.feed_status(session)]
+    document = write_opml(rows, title="Pledgewatch feeds")
+    if opml is None:
+        click.echo(document.decode(), nl=False)
+    else:
+        opml.write_bytes(document)
+        click.echo(f"exported {len(rows)} feeds to {opml}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def status(ctx: click.Context, fmt: str) -> None:
+    """Feeds (last success, last error, next poll, paused), totals, last digest, live workers.
+
+    Example: pledgewatch status --format json
+    """
+    settings = _settings(ctx)
+    alive_since = datetime.now(UTC) - timedelta(seconds=settings.schedule.heartbeat_seconds * 3)
+    with open_database(settings.database.url)() as session:
+        feed_rows = schedule.feed_status(session)
+        counts = queries.count_rows(session)
+        digest_row = queries.last_digest(session)
+        workers = schedule.live_workers(session, alive_since)
+    feed_records = [{k: _plain(v) for k, v in asdict(f).items()} for f in feed_rows]
+    report: dict[str, Any] = {
+        "feeds": feed_records,
+        "totals": {
+            "articles": counts["articles"],
+            "matches": counts["matches"],
+            "feeds": counts["feeds"],
+        },
+        "last_digest": {k: _plain(v) for k, v in asdict(digest_row).items()}
+        if digest_row
+        else None,
+        "workers": [{k: _plain(v) for k, v in asdict(w).items()} for w in workers],
+    }
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    _table(
+        feed_records,
+        ["name", "url", "paused", "last_success_at", "error_count", "last_error", "next_poll_at"],
+    )
+    click.echo(
+        f"\n{counts['feeds']} feeds, {counts['articles']} articles, {counts['matches']} matches"
+    )
+    if digest_row:
+        sent = _plain(digest_row.sent_at) or f"not sent ({digest_row.send_error or 'no email'})"
+        click.echo(f"last digest: {digest_row.day}, {digest_row.matches} matches, sent {sent}")
+    click.echo(f"live workers: {len(workers)}")
+    for w in workers:
+        click.echo(f"  {w.id} since {_plain(w.started_at)}, heartbeat {_plain(w.heartbeat_at)}")
+
+
+def _sessions(ctx: click.Context) -> Sessions:
+    return open_database(_settings(ctx).database.url)
 
 
 def _day(value: str | None, end: bool = False) -> datetime | None:

@@ -35,6 +35,14 @@ def _http_url(value: str) -> str:
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
+def check_feed_url(url: str) -> None:
+    """ConfigError unless the URL is one a feed can have (http or https, with a host)."""
+    try:
+        _http_url(url)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -98,7 +106,12 @@ class EmailSettings(_Section):
 
 
 class ScheduleSettings(_Section):
-    interval_minutes: float = Field(default=30.0, gt=0)
+    interval_minutes: float = Field(default=30.0, gt=0)  # per feed; [[feeds]] can override
+    jitter: float = Field(default=0.1, ge=0, lt=1)  # next poll at interval x (1 +/- jitter)
+    tick_seconds: float = Field(default=5.0, gt=0)  # how often a worker looks for due feeds
+    batch: int = Field(default=10, ge=1)  # feeds claimed per tick
+    lease_seconds: float = Field(default=600.0, gt=0)  # a dead worker's feeds return after this
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
 
 
 class Settings(_Section):

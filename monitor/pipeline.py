@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -24,7 +26,7 @@ from monitor.passages import Passage
 from monitor.statements import require_statement
 from monitor.urls import canonical_url
 from storage import queries
-from storage.db import Sessions
+from storage.db import SYNC_KEY, Sessions
 
 log = logging.getLogger(__name__)
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
@@ -42,6 +44,8 @@ class RunSummary:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     matches_by_statement: Counter[str] = field(default_factory=Counter)
+    # Seconds spent per stage (fetch and extract summed over the page workers).
+    stage_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     @property
     def articles_per_second(self) -> float:
@@ -67,6 +71,7 @@ class _Candidate:
     canonical: str
     article: Extracted | None
     error: str | None
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 class Pipeline:
@@ -83,12 +88,17 @@ class Pipeline:
         self.sessions = sessions
         self.fetcher = fetcher
         self.matcher = matcher
+        # Set by the daemon on SIGTERM: finish the article in hand, start nothing new.
+        self.stopping = threading.Event()
 
     def sync(self) -> list[tuple[int, str, str | None]]:
         """Feeds from the config and statements from the seed into the database."""
         seed = self.matcher.seed
         with self.sessions.begin() as session:
-            feeds = queries.sync_feeds(session, [(f.url, f.name) for f in self.settings.feeds])
+            queries.serialize(session, SYNC_KEY)  # workers starting together sync in turn
+            feeds = queries.sync_feeds(
+                session, [(f.url, f.name, f.interval_minutes) for f in self.settings.feeds]
+            )
             queries.sync_statements(
                 session,
                 seed.seed,
@@ -98,12 +108,17 @@ class Pipeline:
 
     def run_once(self) -> RunSummary:
         """Poll every configured feed once and process its new entries."""
+        return self.poll_feeds(self.sync())
+
+    def poll_feeds(self, feeds: list[tuple[int, str, str | None]]) -> RunSummary:
+        """Poll these feeds (id, url, name) and store what is new; recorded as one run."""
         started = time.monotonic()
-        feeds = self.sync()
         summary = RunSummary()
         with self.sessions.begin() as session:
             run_id = queries.start_run(session)
         for feed_id, url, name in feeds:
+            if self.stopping.is_set():
+                break
             try:
                 self._poll(feed_id, url, name, summary)
             except Exception as exc:  # noqa: BLE001 - one bad feed must never stop the others
@@ -129,8 +144,10 @@ class Pipeline:
     def _poll(self, feed_id: int, url: str, name: str | None, summary: RunSummary) -> None:
         summary.feeds_polled += 1
         try:
-            response = self.fetcher.get(url)
-            parsed = parse_feed(response.body, response.headers.get("content-type"))
+            with _timed(summary, "fetch"):
+                response = self.fetcher.get(url)
+            with _timed(summary, "parse"):
+                parsed = parse_feed(response.body, response.headers.get("content-type"))
         except (FetchError, FeedError) as exc:
             summary.feeds_failed += 1
             summary.errors.append(f"feed {url}: {exc}")
@@ -148,6 +165,9 @@ class Pipeline:
         fresh = self._attach_known(feed_id, entries)
         with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
             candidates = list(pool.map(self._fetch_article, fresh))
+        for candidate in candidates:
+            for stage, seconds in candidate.seconds.items():
+                summary.stage_seconds[stage] += seconds
         self._score_and_store(feed_id, source, candidates, summary)
         with self.sessions.begin() as session:
             queries.record_feed_result(session, feed_id, parsed.title, None)
@@ -168,16 +188,21 @@ class Pipeline:
 
     def _fetch_article(self, entry: FeedEntry) -> _Candidate:
         url = entry.link or entry.guid
+        started = time.monotonic()
+        seconds: dict[str, float] = {}
         try:
             response = self.fetcher.get(url)
+            seconds["fetch"] = time.monotonic() - started
             if response.content_type not in HTML_TYPES:
                 raise ExtractError(f"{url}: not an HTML page ({response.content_type})")
             article = extract_article(response.body, response.url)
+            seconds["extract"] = time.monotonic() - started - seconds["fetch"]
             canonical = canonical_url(article.canonical_url or response.url)
-            return _Candidate(entry, url, canonical, article, None)
+            return _Candidate(entry, url, canonical, article, None, seconds)
         except (FetchError, ExtractError) as exc:
             log.info("page failed, using feed text url=%s error=%s", url, exc)
-            return _Candidate(entry, url, canonical_url(url), None, str(exc))
+            seconds.setdefault("fetch", time.monotonic() - started)
+            return _Candidate(entry, url, canonical_url(url), None, str(exc), seconds)
 
     def _score_and_store(
         self, feed_id: int, source: str | None, candidates: list[_Candidate], summary: RunSummary
@@ -187,13 +212,17 @@ class Pipeline:
         for candidate, text in zip(candidates, texts, strict=True):
             if not text.text.strip():
                 summary.errors.append(f"article {candidate.url}: no text ({candidate.error})")
-        encoded = [
-            _stored_precision(e) for e in self.matcher.encode_passages([t for _, t in usable])
-        ]
+        with _timed(summary, "encode"):
+            encoded = [
+                _stored_precision(e) for e in self.matcher.encode_passages([t for _, t in usable])
+            ]
         for (candidate, text), article_encoded in zip(usable, encoded, strict=True):
-            matches = self._matches(article_encoded)
+            if self.stopping.is_set():
+                return  # the rest stay unseen: the next poll takes them
+            with _timed(summary, "match"):
+                matches = self._matches(article_encoded)
             # One transaction per article: it is stored whole with its matches, or not at all.
-            with self.sessions.begin() as session:
+            with _timed(summary, "store"), self.sessions.begin() as session:
                 known = queries.find_article_id(session, candidate.canonical)
                 if known is None:
                     known = queries.add_article(
@@ -302,6 +331,15 @@ class Pipeline:
             "text_origin": "page" if article else "feed",
             "extract_error": candidate.error,
         }
+
+
+@contextmanager
+def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        summary.stage_seconds[stage] += time.monotonic() - started
 
 
 def _global_guid(guid: str) -> bool:

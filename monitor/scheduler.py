@@ -1,48 +1,178 @@
-"""APScheduler wiring only: the poll job calls the pipeline on an interval."""
+"""The daemon: APScheduler jobs that claim due feeds and the daily digest from the database.
+
+Due times and leases live in the database, so a restart picks up where it left off and any
+number of workers can share one PostgreSQL database (a feed is leased to one worker at a time).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import random
 import signal
+import socket
+import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from monitor.config import Settings
 from monitor.errors import PledgewatchError
 from monitor.pipeline import Pipeline, RunSummary
+from monitor.statements import Seed
+from storage import queries, schedule
 
 log = logging.getLogger(__name__)
+DIGEST_LEASE_SECONDS = 900
 
 
-def run_daemon(
-    settings: Settings, pipeline: Pipeline, on_run: Callable[[RunSummary], None]
-) -> None:
-    """Poll every feed now and then every schedule.interval_minutes until SIGTERM/SIGINT."""
-    scheduler = BlockingScheduler(timezone=UTC)
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
-    def poll() -> None:
+
+def last_due_digest_day(now: datetime, timezone: str, at: str) -> date:
+    """The most recent day whose digest is due: yesterday once today's digest time has passed."""
+    local = now.astimezone(ZoneInfo(timezone))
+    hour, minute = (int(part) for part in at.split(":"))
+    passed = local.time() >= clock(hour, minute)
+    return local.date() - timedelta(days=1 if passed else 2)
+
+
+class Daemon:
+    """Polls due feeds, keeps its leases alive, makes the daily digest once per cluster."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pipeline: Pipeline,
+        seed: Seed,
+        on_run: Callable[[RunSummary], None],
+        worker_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pipeline = pipeline
+        self.sessions = pipeline.sessions
+        self.seed = seed
+        self.on_run = on_run
+        self.worker_id = worker_id or new_worker_id()
+        self.scheduler = BlockingScheduler(timezone=UTC)
+
+    def run(self, alone: bool = False) -> None:
+        """Until SIGTERM/SIGINT; returns after the article in hand is stored (or not at all).
+
+        alone: no other daemon can share this database (SQLite's file lock), so leases left by
+        a daemon that was killed are released now rather than at their expiry."""
+        config = self.settings.schedule
+        self.pipeline.sync()
+        with self.sessions.begin() as session:
+            if alone:
+                schedule.release_leases(session, owner=None)
+            schedule.register_worker(session, self.worker_id, socket.gethostname(), os.getpid())
+        now = datetime.now(UTC)
+        self.scheduler.add_job(
+            self.poll_due,
+            "interval",
+            seconds=config.tick_seconds,
+            next_run_time=now,
+            max_instances=1,
+            coalesce=True,
+            id="poll",
+        )
+        self.scheduler.add_job(
+            self.heartbeat,
+            "interval",
+            seconds=config.heartbeat_seconds,
+            max_instances=1,
+            coalesce=True,
+            id="heartbeat",
+        )
+        hour, minute = self.settings.digest.time.split(":")
+        self.scheduler.add_job(
+            self.digest_due,
+            CronTrigger(hour=int(hour), minute=int(minute), timezone=self.settings.digest.timezone),
+            next_run_time=now,  # and once at start: a digest missed while down runs now
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            id="digest",
+        )
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        log.info("daemon started worker=%s", self.worker_id)
         try:
-            on_run(pipeline.run_once())
-        except PledgewatchError as exc:  # recorded and retried next time; never stops the daemon
-            log.error("poll failed error=%s", exc)
+            self.scheduler.start()
+        finally:
+            with self.sessions.begin() as session:
+                schedule.release_leases(session, self.worker_id)
+                schedule.stop_worker(session, self.worker_id)
+            log.info("daemon stopped worker=%s", self.worker_id)
 
-    scheduler.add_job(
-        poll,
-        "interval",
-        minutes=settings.schedule.interval_minutes,
-        next_run_time=datetime.now(UTC),
-        max_instances=1,  # a slow poll is never overlapped by the next one
-        coalesce=True,
-        id="poll",
-    )
+    def _stop(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping signal=%s worker=%s", signum, self.worker_id)
+        self.pipeline.stopping.set()
+        self.scheduler.shutdown(wait=False)
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping signal=%s", signum)
-        scheduler.shutdown(wait=False)
+    def poll_due(self) -> None:
+        """Claim the due feeds, poll them, set their next due time with jitter."""
+        config = self.settings.schedule
+        while not self.pipeline.stopping.is_set():
+            now = datetime.now(UTC)
+            with self.sessions.begin() as session:
+                due = schedule.claim_due_feeds(
+                    session, self.worker_id, now, config.lease_seconds, config.batch
+                )
+            if not due:
+                return
+            try:
+                summary = self.pipeline.poll_feeds([(f.id, f.url, f.name) for f in due])
+                self.on_run(summary)
+            except PledgewatchError as exc:  # recorded; the feeds come due again
+                log.error("poll failed worker=%s error=%s", self.worker_id, exc)
+            with self.sessions.begin() as session:
+                for feed in due:
+                    minutes = feed.interval_minutes or config.interval_minutes
+                    spread = random.uniform(1 - config.jitter, 1 + config.jitter)  # noqa: S311
+                    next_poll = datetime.now(UTC) + timedelta(minutes=minutes * spread)
+                    schedule.finish_poll(session, feed.id, self.worker_id, next_poll)
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    scheduler.start()
+    def heartbeat(self) -> None:
+        until = datetime.now(UTC) + timedelta(seconds=self.settings.schedule.lease_seconds)
+        with self.sessions.begin() as session:
+            schedule.heartbeat(session, self.worker_id)
+            schedule.renew_leases(session, self.worker_id, until)
+
+    def digest_due(self) -> None:
+        """Make the last due digest if no worker has made it yet (mailed when email is set)."""
+        from monitor.digest import make_digest
+
+        digest = self.settings.digest
+        day = last_due_digest_day(datetime.now(UTC), digest.timezone, digest.time)
+        name = f"digest:{day.isoformat()}"
+        with self.sessions.begin() as session:
+            if queries.get_digest(session, day.isoformat()) is not None:
+                return
+            if not schedule.claim_lease(
+                session, name, self.worker_id, datetime.now(UTC), DIGEST_LEASE_SECONDS
+            ):
+                return
+        try:
+            result = make_digest(
+                self.settings, self.sessions, self.seed, day, email=bool(self.settings.email.host)
+            )
+            log.info(
+                "digest day=%s matches=%s sent=%s errors=%s",
+                day,
+                result.matches,
+                result.sent,
+                result.errors,
+            )
+        except PledgewatchError as exc:
+            log.error("digest failed day=%s error=%s", day, exc)
+        finally:
+            with self.sessions.begin() as session:
+                schedule.release_lease(session, name, self.worker_id)

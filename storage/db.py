@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATE_KEY, SYNC_KEY = 7_242_170, 7_242_171  # PostgreSQL advisory lock ids
 # What callers outside storage/ hold: a factory of sessions (``with sessions.begin() as s``).
 Sessions = sessionmaker[Session]
 
@@ -50,10 +54,43 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Workers starting together on a new database migrate one after another.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
         raise StorageError(f"cannot open database: {exc.orig}") from None
+
+
+@contextmanager
+def daemon_lock(url: str) -> Iterator[bool]:
+    """On SQLite, one daemon per database file: a second one fails with a clear message.
+
+    Yields True when this daemon is alone on the database (SQLite), False on PostgreSQL, which
+    takes any number of daemons sharing the work through row leases."""
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
+        yield False
+        return
+    path = Path(parsed.database).expanduser().with_suffix(".daemon.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StorageError(
+                f"another pledgewatch daemon is running on {parsed.database} (lock {path}); "
+                "run one daemon per SQLite file, or use PostgreSQL for several workers"
+            ) from None
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def open_database(url: str) -> Sessions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -66,6 +67,12 @@ class Feed(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
+    interval_minutes: Mapped[float | None] = mapped_column(Float)  # None: the configured default
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The daemon's schedule lives here, not in memory: a restart or another worker picks it up.
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Article(Base):
@@ -171,6 +178,29 @@ class Digest(Base):
     recipients: Mapped[str | None] = mapped_column(Text)  # comma-separated, as sent
     send_error: Mapped[str | None] = mapped_column(Text)  # the last failure, until a send succeeds
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Worker(Base):
+    """A running daemon; its heartbeat says it is alive."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:random
+    hostname: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """A cluster-wide claim on a one-off job (e.g. one day's digest), with an expiry."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Run(Base):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -59,19 +59,31 @@ class NewMatch:
     model: str
 
 
+def serialize(session: Session, key: int) -> None:
+    """On PostgreSQL, hold a transaction-wide advisory lock: concurrent callers take turns."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 # --- feeds -------------------------------------------------------------------------------
 
 
-def sync_feeds(session: Session, feeds: Iterable[tuple[str, str | None]]) -> list[Feed]:
-    """Make sure each (url, name) is a feed row; return them in the given order."""
+def sync_feeds(
+    session: Session, feeds: Iterable[tuple[str, str | None, float | None]]
+) -> list[Feed]:
+    """Make sure each (url, name, interval) is a feed row; return them in the given order.
+
+    Adds and updates, never removes: feeds added with `pledgewatch feeds add` stay."""
     rows = []
-    for url, name in feeds:
+    for url, name, interval in feeds:
         feed = session.scalar(select(Feed).where(Feed.url == url))
         if feed is None:
-            feed = Feed(url=url, name=name, error_count=0)
+            feed = Feed(url=url, name=name, error_count=0, paused=False)
             session.add(feed)
-        elif name and feed.name != name:
+        if name and feed.name != name:
             feed.name = name
+        if interval and feed.interval_minutes != interval:
+            feed.interval_minutes = interval
         rows.append(feed)
     session.flush()
     return rows
@@ -366,15 +378,17 @@ def sync_statements(
     session: Session, seed: str, statements: Iterable[tuple[str, str, str, list[str]]]
 ) -> None:
     """Upsert (id, speaker, text, wordings) rows of a seed."""
-    for statement_id, speaker, text, wordings in statements:
+    for statement_id, speaker, wording, wordings in statements:
         row = session.get(Statement, statement_id)
         encoded = json.dumps(wordings, ensure_ascii=False)
         if row is None:
             session.add(
-                Statement(id=statement_id, seed=seed, speaker=speaker, text=text, wordings=encoded)
+                Statement(
+                    id=statement_id, seed=seed, speaker=speaker, text=wording, wordings=encoded
+                )
             )
-        elif (row.seed, row.speaker, row.text, row.wordings) != (seed, speaker, text, encoded):
-            row.seed, row.speaker, row.text, row.wordings = seed, speaker, text, encoded
+        elif (row.seed, row.speaker, row.text, row.wordings) != (seed, speaker, wording, encoded):
+            row.seed, row.speaker, row.text, row.wordings = seed, speaker, wording, encoded
             row.updated_at = utcnow()
     session.flush()
 
@@ -438,6 +452,11 @@ def unsent_days(session: Session, since: str, before: str) -> list[str]:
             .order_by(Digest.day)
         )
     )
+
+
+def last_digest(session: Session) -> DigestRow | None:
+    row = session.scalars(select(Digest).order_by(Digest.day.desc()).limit(1)).first()
+    return _digest_row(row) if row else None
 
 
 def get_digest(session: Session, day: str) -> DigestRow | None:

@@ -62,7 +62,9 @@ def test_syncs_are_idempotent(database_url: str) -> None:
     sessions = open_database(database_url)
     for _ in range(2):
         with sessions.begin() as session:
-            queries.sync_feeds(session, [("https://a.org/rss", "A"), ("https://b.org/rss", None)])
+            queries.sync_feeds(
+                session, [("https://a.org/rss", "A", None), ("https://b.org/rss", None, 5.0)]
+            )
             _statements(session)
     with sessions() as session:
         counts = queries.count_rows(session)
@@ -77,7 +79,7 @@ def test_article_with_matches_and_filters(database_url: str) -> None:
     sessions = open_database(database_url)
     with sessions.begin() as session:
         _statements(session)
-        (feed,) = queries.sync_feeds(session, [("https://a.org/rss", "A")])
+        (feed,) = queries.sync_feeds(session, [("https://a.org/rss", "A", None)])
         matches = [
             queries.NewMatch("energy-supplier", 0.41, "Russia is the top supplier.", 2, "m@1"),
             queries.NewMatch("un-central-role", 0.27, "The UN at the centre.", 0, "m@1"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ class Route:
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds to wait before answering (a slow server)
 
 
 def load_corpus(path: Path = CORPUS) -> dict[str, Any]:
@@ -86,21 +88,26 @@ class DemoServer:
     ) -> None:
         self.corpus = corpus if corpus is not None else load_corpus()
         self.routes: dict[str, Route] = {}
-        self.requests: list[tuple[str, str]] = []  # (path, User-Agent) of every request
+        self.requests: list[tuple[str, str, float]] = []  # (path, User-Agent, time.time())
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 path = self.path.split("?")[0]
-                server.requests.append((path, self.headers.get("User-Agent", "")))
+                server.requests.append((path, self.headers.get("User-Agent", ""), time.time()))
                 route = server.routes.get(path) or Route(404, "text/plain", b"not found")
+                if route.delay:
+                    time.sleep(route.delay)
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
                 for name, value in route.headers:
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(route.body)
+                try:
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away (timeouts, killed daemons in tests)
 
             def log_message(self, *args: object) -> None:
                 pass  # the request list is the log

@@ -1,0 +1,129 @@
+"""Feeds management, OPML, status and JSON logs (issue 5)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from tests.conftest import write_config
+
+OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0"><head><title>Reader export</title></head><body>
+<outline text="World" title="World">
+  <outline type="rss" text="Wire" title="Wire" xmlUrl="https://wire.example/rss"/>
+  <outline type="rss" text="Monde" xmlUrl="https://monde.example/international/rss.xml"/>
+</outline>
+<outline type="rss" title="Top" xmlUrl="https://top.example/feed"/>
+</body></opml>"""
+
+
+def _run(config: Path, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Path:
+    return write_config(tmp_path / "c.toml", database_url, [])
+
+
+def _feeds(config: Path) -> dict[str, dict]:  # type: ignore[type-arg]
+    code, out, _ = _run(config, "feeds", "list", "--format", "json")
+    assert code == 0
+    return {f["url"]: f for f in json.loads(out)}
+
+
+def test_add_pause_resume_remove(config: Path) -> None:
+    assert (
+        _run(config, "feeds", "add", "https://a.example/rss", "--name", "A", "--interval", "15")[0]
+        == 0
+    )
+    feed = _feeds(config)["https://a.example/rss"]
+    assert (feed["name"], feed["interval_minutes"], feed["paused"]) == ("A", 15.0, False)
+    assert _run(config, "feeds", "pause", "https://a.example/rss")[0] == 0
+    assert _feeds(config)["https://a.example/rss"]["paused"] is True
+    assert _run(config, "feeds", "resume", "https://a.example/rss")[0] == 0
+    assert _feeds(config)["https://a.example/rss"]["paused"] is False
+    assert _run(config, "feeds", "remove", "https://a.example/rss")[0] == 0
+    assert _feeds(config) == {}
+    code, _, err = _run(config, "feeds", "pause", "https://a.example/rss")
+    assert code == 1 and "no feed with URL" in err
+    code, _, err = _run(config, "feeds", "add", "ftp://a.example/rss")
+    assert code == 2 and "http(s)" in err
+
+
+def test_opml_import_and_export_round_trip(config: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.opml"
+    source.write_bytes(OPML)
+    code, out, _ = _run(config, "feeds", "import", str(source))
+    assert code == 0 and "imported 3 feeds" in out
+    feeds = _feeds(config)
+    assert feeds["https://wire.example/rss"]["name"] == "Wire"
+    assert set(feeds) == {
+        "https://wire.example/rss",
+        "https://monde.example/international/rss.xml",
+        "https://top.example/feed",
+    }
+    target = tmp_path / "out.opml"
+    assert _run(config, "feeds", "export", str(target))[0] == 0
+    other = write_config(tmp_path / "other.toml", f"sqlite:///{tmp_path / 'other.db'}", [])
+    assert _run(other, "feeds", "import", str(target))[0] == 0
+    assert _feeds(other).keys() == feeds.keys()
+    code, out, _ = _run(config, "feeds", "export")
+    assert code == 0 and out.startswith("<?xml") and "xmlUrl=" in out
+
+
+def test_hostile_opml_is_refused(config: Path, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.opml"
+    bomb.write_bytes(
+        b'<?xml version="1.0"?><!DOCTYPE o [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;">]><opml><body>&b;</body></opml>'
+    )
+    code, _, err = _run(config, "feeds", "import", str(bomb))
+    assert code == 1 and "entity" in err
+    broken = tmp_path / "broken.opml"
+    broken.write_bytes(b"<opml><body><outline")
+    code, _, err = _run(config, "feeds", "import", str(broken))
+    assert code == 1 and "not valid OPML" in err
+
+
+def test_status_reports_feeds_totals_and_workers(config: Path) -> None:
+    _run(config, "feeds", "add", "https://a.example/rss")
+    code, out, _ = _run(config, "status", "--format", "json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["feeds"][0]["url"] == "https://a.example/rss"
+    assert report["feeds"][0]["error_count"] == 0 and report["feeds"][0]["next_poll_at"] is None
+    assert report["totals"] == {"articles": 0, "matches": 0, "feeds": 1}
+    assert report["last_digest"] is None and report["workers"] == []
+    code, out, _ = _run(config, "status")
+    assert code == 0 and "1 feeds, 0 articles, 0 matches" in out and "live workers: 0" in out
+
+
+def test_json_logs(tmp_path: Path, sqlite_url: str) -> None:
+    config = write_config(tmp_path / "c.toml", sqlite_url, ["http://127.0.0.1:9/none.xml"])
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "--log-format", "json", "run", "--once"]
+    )
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert any(entry["level"] == "warning" and "feed failed" in entry["message"] for entry in lines)
+
+
+def test_metrics_record_a_run() -> None:
+    from prometheus_client import generate_latest
+
+    from monitor import metrics
+    from monitor.pipeline import RunSummary
+
+    before = metrics.ARTICLES._value.get()
+    summary = RunSummary(feeds_polled=3, articles_new=2, matches_new=1)
+    summary.stage_seconds["fetch"] = 0.4
+    metrics.record(summary)
+    assert metrics.ARTICLES._value.get() == before + 2
+    exposition = generate_latest().decode()
+    assert 'pledgewatch_stage_seconds_count{stage="fetch"}' in exposition
