@@ -225,17 +225,21 @@ class Pipeline:
             with _timed(summary, "store"), self.sessions.begin() as session:
                 known = queries.find_article_id(session, candidate.canonical)
                 if known is None:
-                    known = queries.add_article(
+                    known = queries.add_article_once(
                         session, matches, **self._fields(candidate, text, source)
                     )
-                    if article_encoded.passages:
-                        queries.save_vectors(
-                            session, known, self.matcher.model_id, _pack(article_encoded)
-                        )
-                    summary.articles_new += 1
-                    summary.matches_new += len(matches)
-                    summary.matches_by_statement.update(m.statement_id for m in matches)
-                queries.add_sighting(session, feed_id, known, candidate.entry.guid)
+                    if known is None:  # another worker stored the same article a moment ago
+                        known = queries.find_article_id(session, candidate.canonical)
+                    else:
+                        if article_encoded.passages:
+                            queries.save_vectors(
+                                session, known, self.matcher.model_id, _pack(article_encoded)
+                            )
+                        summary.articles_new += 1
+                        summary.matches_new += len(matches)
+                        summary.matches_by_statement.update(m.statement_id for m in matches)
+                if known is not None:
+                    queries.add_sighting(session, feed_id, known, candidate.entry.guid)
 
     def rescore(
         self, statement: str | None = None, on_batch: Callable[[int], None] | None = None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -130,6 +131,15 @@ def add_sighting(session: Session, feed_id: int, article_id: int, guid: str) -> 
     )
     if exists is None:
         session.add(Sighting(feed_id=feed_id, article_id=article_id, guid=guid))
+
+
+def add_article_once(session: Session, matches: Sequence[NewMatch], **fields: object) -> int | None:
+    """add_article, or None when another worker stored the same canonical URL meanwhile."""
+    try:
+        with session.begin_nested():
+            return add_article(session, matches, **fields)
+    except IntegrityError:
+        return None
 
 
 def add_article(session: Session, matches: Sequence[NewMatch], **fields: object) -> int:

@@ -15,7 +15,19 @@ from monitor import __version__
 from monitor.cli import cli
 from tests.conftest import write_config
 
-COMMANDS = ["run", "matches", "statements", "demo", "rescore", "eval", "digest", "timeline", "show", "feeds", "status"]
+COMMANDS = [
+    "run",
+    "matches",
+    "statements",
+    "demo",
+    "rescore",
+    "eval",
+    "digest",
+    "timeline",
+    "show",
+    "feeds",
+    "status",
+]
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:

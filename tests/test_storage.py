@@ -158,3 +158,17 @@ def test_runs_are_recorded(database_url: str) -> None:
         queries.finish_run(session, run_id, ["feed x: timeout"], feeds_polled=3, articles_new=2)
     with sessions() as session:
         assert queries.count_rows(session)["runs"] == 1
+
+
+def test_add_article_once_yields_to_a_concurrent_insert(database_url: str) -> None:
+    """Regression (issue 5): two workers storing the same article: one row, no crash."""
+    sessions = open_database(database_url)
+    with sessions.begin() as first, sessions.begin() as second:
+        assert queries.find_article_id(second, "https://a.org/race") is None
+        first_id = queries.add_article_once(first, [], **_article("https://a.org/race"))
+        assert first_id is not None
+        first.commit()
+        assert queries.add_article_once(second, [], **_article("https://a.org/race")) is None
+        assert queries.find_article_id(second, "https://a.org/race") == first_id
+    with sessions() as session:
+        assert queries.count_rows(session)["articles"] == 1
