@@ -122,7 +122,8 @@ def _pipeline(settings: Settings) -> Iterator[Pipeline]:
 
 def _print_summary(summary: RunSummary) -> None:
     click.echo(
-        f"polled {summary.feeds_polled} feeds ({summary.feeds_failed} failed), "
+        f"polled {summary.feeds_polled} feeds ({summary.feeds_failed} failed, "
+        f"{summary.feeds_unchanged} unchanged), "
         f"{summary.entries_seen} new entries, {summary.articles_new} new articles, "
         f"{summary.matches_new} new matches in {summary.seconds:.1f}s "
         f"({summary.articles_per_second:.1f} articles/s)"

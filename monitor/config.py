@@ -112,6 +112,8 @@ class ScheduleSettings(_Section):
     batch: int = Field(default=10, ge=1)  # feeds claimed per tick
     lease_seconds: float = Field(default=600.0, gt=0)  # a dead worker's feeds return after this
     heartbeat_seconds: float = Field(default=10.0, gt=0)
+    pause_after_failures: int = Field(default=10, ge=1)  # in a row; `feeds resume` undoes it
+    max_backoff_minutes: float = Field(default=24 * 60, gt=0)  # failing feeds wait up to this
 
 
 class Settings(_Section):

@@ -27,10 +27,13 @@ class ConfigError(PledgewatchError):
 class FetchError(PledgewatchError):
     """A URL could not be fetched; ``kind`` names the failure (timeout, http_404, too_large...)."""
 
-    def __init__(self, kind: str, url: str, detail: str = "") -> None:
+    def __init__(
+        self, kind: str, url: str, detail: str = "", retry_after: float | None = None
+    ) -> None:
         self.kind = kind
         self.url = url
         self.detail = detail
+        self.retry_after = retry_after  # seconds the server asked us to wait (429/503)
         super().__init__(f"{kind}: {url}" + (f" ({detail})" if detail else ""))
 
 

@@ -9,6 +9,8 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -149,7 +151,12 @@ class Fetcher:
             raise FetchError("http_error", url, str(exc)) from exc
         if result.status in REDIRECT_CODES or result.status == 304 or result.status < 300:
             return result
-        raise FetchError(_status_kind(result.status), url, f"HTTP {result.status}")
+        raise FetchError(
+            _status_kind(result.status),
+            url,
+            f"HTTP {result.status}",
+            retry_after=_retry_after(result.headers.get("retry-after")),
+        )
 
     def _check_peer(self, url: str, response: httpx.Response) -> None:
         """Check the address actually connected to, which DNS may have changed since check_url."""
@@ -161,6 +168,21 @@ class Fetcher:
             problem = address_problem(str(peer[0]))
             if problem:
                 raise AddressRefused(url, f"connected to a {problem}")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date (RFC 9110)."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _status_kind(status: int) -> str:

@@ -38,6 +38,7 @@ class RunSummary:
 
     feeds_polled: int = 0
     feeds_failed: int = 0
+    feeds_unchanged: int = 0  # 304, or the same body as last time
     entries_seen: int = 0
     articles_new: int = 0
     matches_new: int = 0
@@ -46,6 +47,7 @@ class RunSummary:
     matches_by_statement: Counter[str] = field(default_factory=Counter)
     # Seconds spent per stage (fetch and extract summed over the page workers).
     stage_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    retry_after: dict[int, float] = field(default_factory=dict)  # feed id -> seconds asked
 
     @property
     def articles_per_second(self) -> float:
@@ -143,17 +145,37 @@ class Pipeline:
 
     def _poll(self, feed_id: int, url: str, name: str | None, summary: RunSummary) -> None:
         summary.feeds_polled += 1
+        pause_after = self.settings.schedule.pause_after_failures
+        with self.sessions.begin() as session:
+            known = queries.feed_validators(session, feed_id)
+        conditional = {
+            header: value
+            for header, value in (
+                ("If-None-Match", known.etag),
+                ("If-Modified-Since", known.last_modified),
+            )
+            if value
+        }
         try:
             with _timed(summary, "fetch"):
-                response = self.fetcher.get(url)
+                response = self.fetcher.get(url, conditional)
+            body_hash = hashlib.sha256(response.body).hexdigest()
+            if response.status == 304 or body_hash == known.content_hash:
+                # Nothing new; a server ignoring the validators is caught by the body's hash.
+                summary.feeds_unchanged += 1
+                with self.sessions.begin() as session:
+                    queries.record_feed_result(session, feed_id, None, None)
+                return
             with _timed(summary, "parse"):
                 parsed = parse_feed(response.body, response.headers.get("content-type"))
         except (FetchError, FeedError) as exc:
             summary.feeds_failed += 1
             summary.errors.append(f"feed {url}: {exc}")
+            if isinstance(exc, FetchError) and exc.retry_after is not None:
+                summary.retry_after[feed_id] = exc.retry_after
             log.warning("feed failed url=%s error=%s", url, exc)
             with self.sessions.begin() as session:
-                queries.record_feed_result(session, feed_id, None, str(exc))
+                queries.record_feed_result(session, feed_id, None, str(exc), None, pause_after)
             return
         if parsed.problem:
             log.info("feed parsed despite problem url=%s problem=%s", url, parsed.problem)
@@ -168,9 +190,15 @@ class Pipeline:
         for candidate in candidates:
             for stage, seconds in candidate.seconds.items():
                 summary.stage_seconds[stage] += seconds
-        self._score_and_store(feed_id, source, candidates, summary)
+        complete = self._score_and_store(feed_id, source, candidates, summary)
+        # The body counts as processed (validators saved) only when every entry was handled.
+        validators = queries.Validators(
+            response.headers.get("etag"), response.headers.get("last-modified"), body_hash
+        )
         with self.sessions.begin() as session:
-            queries.record_feed_result(session, feed_id, parsed.title, None)
+            queries.record_feed_result(
+                session, feed_id, parsed.title, None, validators if complete else None
+            )
 
     def _attach_known(self, feed_id: int, entries: list[FeedEntry]) -> list[FeedEntry]:
         """Entries whose article is stored already (another feed) only get a sighting."""
@@ -206,7 +234,8 @@ class Pipeline:
 
     def _score_and_store(
         self, feed_id: int, source: str | None, candidates: list[_Candidate], summary: RunSummary
-    ) -> None:
+    ) -> bool:
+        """Store each usable candidate; False when stopped before the last one."""
         texts = [self._text(c) for c in candidates]
         usable = [(c, t) for c, t in zip(candidates, texts, strict=True) if t.text.strip()]
         for candidate, text in zip(candidates, texts, strict=True):
@@ -218,7 +247,7 @@ class Pipeline:
             ]
         for (candidate, text), article_encoded in zip(usable, encoded, strict=True):
             if self.stopping.is_set():
-                return  # the rest stay unseen: the next poll takes them
+                return False  # the rest stay unseen: the next poll takes them
             with _timed(summary, "match"):
                 matches = self._matches(article_encoded)
             # One transaction per article: it is stored whole with its matches, or not at all.
@@ -240,6 +269,7 @@ class Pipeline:
                         summary.matches_by_statement.update(m.statement_id for m in matches)
                 if known is not None:
                     queries.add_sighting(session, feed_id, known, candidate.entry.guid)
+        return True
 
     def rescore(
         self, statement: str | None = None, on_batch: Callable[[int], None] | None = None

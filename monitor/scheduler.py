@@ -43,6 +43,23 @@ def last_due_digest_day(now: datetime, timezone: str, at: str) -> date:
     return local.date() - timedelta(days=1 if passed else 2)
 
 
+def next_delay(
+    interval_minutes: float,
+    failures: int,
+    retry_after: float | None,
+    jitter: float,
+    max_backoff_minutes: float,
+) -> timedelta:
+    """The wait before a feed's next poll: its interval with jitter, doubled for each failure
+    in a row (up to max_backoff_minutes), and never sooner than the server's Retry-After."""
+    minutes = min(
+        interval_minutes * 2 ** min(failures, 16), max(max_backoff_minutes, interval_minutes)
+    )
+    minutes *= random.uniform(1 - jitter, 1 + jitter)  # noqa: S311 - spreading, not security
+    seconds = max(minutes * 60, retry_after or 0.0)
+    return timedelta(seconds=seconds)
+
+
 class Daemon:
     """Polls due feeds, keeps its leases alive, makes the daily digest once per cluster."""
 
@@ -128,16 +145,23 @@ class Daemon:
                 )
             if not due:
                 return
+            summary = RunSummary()
             try:
                 summary = self.pipeline.poll_feeds([(f.id, f.url, f.name) for f in due])
                 self.on_run(summary)
             except PledgewatchError as exc:  # recorded; the feeds come due again
                 log.error("poll failed worker=%s error=%s", self.worker_id, exc)
             with self.sessions.begin() as session:
+                errors = schedule.error_counts(session, [feed.id for feed in due])
                 for feed in due:
-                    minutes = feed.interval_minutes or config.interval_minutes
-                    spread = random.uniform(1 - config.jitter, 1 + config.jitter)  # noqa: S311
-                    next_poll = datetime.now(UTC) + timedelta(minutes=minutes * spread)
+                    delay = next_delay(
+                        feed.interval_minutes or config.interval_minutes,
+                        errors.get(feed.id, 0),
+                        summary.retry_after.get(feed.id),
+                        config.jitter,
+                        config.max_backoff_minutes,
+                    )
+                    next_poll = datetime.now(UTC) + delay
                     schedule.finish_poll(session, feed.id, self.worker_id, next_poll)
 
     def heartbeat(self) -> None:

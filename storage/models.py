@@ -73,6 +73,10 @@ class Feed(Base):
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Conditional GET: validators and the hash of the last body that was processed in full.
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Article(Base):

@@ -90,10 +90,28 @@ def sync_feeds(
     return rows
 
 
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+
+
+def feed_validators(session: Session, feed_id: int) -> Validators:
+    feed = session.get_one(Feed, feed_id)
+    return Validators(feed.etag, feed.last_modified, feed.content_hash)
+
+
 def record_feed_result(
-    session: Session, feed_id: int, title: str | None, error: str | None
+    session: Session,
+    feed_id: int,
+    title: str | None,
+    error: str | None,
+    validators: Validators | None = None,
+    pause_after: int | None = None,
 ) -> None:
-    """A failure is recorded on the feed; the error counter resets after a success."""
+    """A failure is recorded on the feed (paused after `pause_after` in a row); the error
+    counter resets after a success. New validators are saved only for a body that changed."""
     feed = session.get_one(Feed, feed_id)
     now = utcnow()
     feed.last_polled_at = now
@@ -103,9 +121,15 @@ def record_feed_result(
         feed.error_count = 0
         if title:
             feed.title = title[:500]
-    else:
-        feed.last_error = error
-        feed.error_count = (feed.error_count or 0) + 1
+        if validators is not None:
+            feed.etag, feed.last_modified = validators.etag, validators.last_modified
+            feed.content_hash = validators.content_hash
+        return
+    feed.error_count = (feed.error_count or 0) + 1
+    feed.last_error = error
+    if pause_after and feed.error_count >= pause_after and not feed.paused:
+        feed.paused = True
+        feed.last_error = f"{error} (paused after {feed.error_count} failures in a row)"
 
 
 def seen_guids(session: Session, feed_id: int) -> set[str]:

@@ -66,6 +66,12 @@ def finish_poll(session: Session, feed_id: int, owner: str, next_poll_at: dateti
     )
 
 
+def error_counts(session: Session, feed_ids: list[int]) -> dict[int, int]:
+    """Failures in a row per feed."""
+    rows = session.execute(select(Feed.id, Feed.error_count).where(Feed.id.in_(feed_ids)))
+    return {feed_id: count or 0 for feed_id, count in rows}
+
+
 def release_leases(session: Session, owner: str | None) -> None:
     """A stopping worker gives its feeds back at once (they stay due); owner None: all leases."""
     query = update(Feed).values(lease_owner=None, lease_expires_at=None)

@@ -108,6 +108,6 @@ def test_demo_serves_polls_and_prints_top_matches(tmp_path: Path, sqlite_url: st
     config = write_config(tmp_path / "demo.toml", sqlite_url, feeds)
     code, out, _ = _invoke("--config", str(config), "demo", "--top", "2")
     assert code == 0, out
-    assert "polled 4 feeds (0 failed)" in out
+    assert "polled 4 feeds (0 failed, 0 unchanged)" in out
     assert "Top matches per statement" in out
     assert "energy-supplier — top 2" in out

@@ -129,7 +129,7 @@ def test_broken_feed_and_missing_feed_are_reported_and_others_processed(
     config = write_config(tmp_path / "c.toml", sqlite_url, feeds)
     code, out, err = _run(config, "run", "--once")
     assert code == 0
-    assert "polled 3 feeds (2 failed)" in out
+    assert "polled 3 feeds (2 failed, 0 unchanged)" in out
     assert "broken.xml: not a feed" in err
     assert "http_404" in err and "gone.xml" in err
     french = [a for a in demo_server.corpus["articles"] if a["feed"] == "fr"]

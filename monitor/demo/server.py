@@ -89,15 +89,26 @@ class DemoServer:
         self.corpus = corpus if corpus is not None else load_corpus()
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str, float]] = []  # (path, User-Agent, time.time())
+        self.request_headers: list[dict[str, str]] = []  # every request's headers, in order
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 path = self.path.split("?")[0]
                 server.requests.append((path, self.headers.get("User-Agent", ""), time.time()))
+                server.request_headers.append(dict(self.headers))
                 route = server.routes.get(path) or Route(404, "text/plain", b"not found")
                 if route.delay:
                     time.sleep(route.delay)
+                validators = dict(route.headers)
+                if (
+                    validators.get("ETag")
+                    and self.headers.get("If-None-Match") == validators["ETag"]
+                ) or (
+                    validators.get("Last-Modified")
+                    and self.headers.get("If-Modified-Since") == validators["Last-Modified"]
+                ):
+                    route = Route(304, route.content_type, b"", route.headers)
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
