@@ -34,11 +34,16 @@ class ParsedFeed:
     problem: str | None  # feedparser's complaint about ill-formed bytes it still parsed
 
 
-def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
-    """Parse RSS/Atom bytes, tolerating what feedparser tolerates; FeedError if nothing usable."""
+def parse_raw(body: bytes, content_type: str | None = None) -> Any:
+    """feedparser's own result for these bytes, as Pledgewatch asks for it."""
     headers = {"content-type": content_type} if content_type else {}
     # sanitize_html: script-laden summaries are cleaned before anything stores them.
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+    return feedparser.parse(body, response_headers=headers, sanitize_html=True)
+
+
+def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
+    """Parse RSS/Atom bytes, tolerating what feedparser tolerates; FeedError if nothing usable."""
+    parsed = parse_raw(body, content_type)
     problem = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     feed = parsed.get("feed", {})
     if not parsed.entries and not feed.get("title"):
