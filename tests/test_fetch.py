@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import socket
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from monitor.config import FetchSettings
@@ -72,11 +74,27 @@ def test_guard_decision_is_made_before_any_connection(server: DemoServer) -> Non
         check_url("file:///etc/passwd", allow_private=True)
 
 
-def test_guard_checks_every_redirect_hop(server: DemoServer) -> None:
-    # The first hop is allowed (private addresses allowed only for it would be intranet feeds);
-    # here the guard is on for the redirect target, which points at cloud metadata.
-    with _fetcher(allow_private_addresses=False) as fetcher, pytest.raises(AddressRefused):
-        fetcher.get(server.base + "/to-metadata")
+def test_guard_checks_every_redirect_hop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A public first hop that redirects to cloud metadata or loopback is refused at the hop.
+
+    No public server can run here: the first hop's name resolves (fake resolver) to a public
+    documentation address and an httpx MockTransport answers for it; the redirect target is
+    then checked by the real guard, and nothing is ever connected to."""
+
+    def resolve(host: str, *args: object, **kwargs: object) -> list[tuple]:  # type: ignore[type-arg]
+        address = "93.184.216.34" if host == "news.example" else host  # literals: themselves
+        ipaddress.ip_address(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 80))]
+
+    monkeypatch.setattr("monitor.fetch.socket.getaddrinfo", resolve)
+    for target in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/admin"):
+        transport = httpx.MockTransport(
+            lambda request, target=target: httpx.Response(302, headers={"Location": target})
+        )
+        fetcher = Fetcher(FetchSettings(), transport=transport)
+        with fetcher, pytest.raises(AddressRefused) as info:
+            fetcher.get("http://news.example/feed.xml")
+        assert info.value.url == target
 
 
 def test_tests_cannot_reach_off_machine() -> None:
