@@ -65,6 +65,8 @@ class FetchSettings(_Section):
     max_redirects: int = Field(default=5, ge=0)
     user_agent: str = "Pledgewatch/{version} (+https://github.com/pledgewatch/pledgewatch)"
     concurrency: int = Field(default=8, ge=1, le=64)
+    per_host_concurrency: int = Field(default=2, ge=1)  # requests in flight to one host
+    per_host_delay_seconds: float = Field(default=0.5, ge=0)  # between two starts on one host
 
 
 class MatchingSettings(_Section):

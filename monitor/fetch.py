@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -97,6 +100,9 @@ class Fetcher:
             transport=transport,
             trust_env=False,
         )
+        self._hosts_lock = threading.Lock()
+        self._gates: dict[str, threading.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
 
     def close(self) -> None:
         self._client.close()
@@ -107,13 +113,30 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def _polite(self, url: str) -> Iterator[None]:
+        """At most per_host_concurrency requests in flight to a host, starts spaced by
+        per_host_delay_seconds: a good citizen toward publishers."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self._hosts_lock:
+            gate = self._gates.setdefault(
+                host, threading.Semaphore(self.settings.per_host_concurrency)
+            )
+        with gate:
+            with self._hosts_lock:
+                start = max(time.monotonic(), self._next_start.get(host, 0.0))
+                self._next_start[host] = start + self.settings.per_host_delay_seconds
+            time.sleep(max(0.0, start - time.monotonic()))
+            yield
+
     def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
         """GET with redirects followed by hand; raise FetchError with a stable kind."""
-        deadline = time.monotonic() + self.settings.connect_timeout + self.settings.read_timeout * 2
+        budget = self.settings.connect_timeout + self.settings.read_timeout * 2
         current = url
         for _ in range(self.settings.max_redirects + 1):
             check_url(current, self.settings.allow_private_addresses)
-            response = self._get_once(current, headers or {}, deadline)
+            with self._polite(current):  # waiting for the host's turn is not the server's time
+                response = self._get_once(current, headers or {}, time.monotonic() + budget)
             if response.status in REDIRECT_CODES and "location" in response.headers:
                 current = urljoin(current, response.headers["location"])
                 continue

@@ -94,6 +94,7 @@ def write_config(path: Path, database_url: str, feed_urls: list[str], extra: str
     feeds = "\n".join(f'[[feeds]]\nurl = "{u}"\n' for u in feed_urls)
     path.write_text(
         f'[database]\nurl = "{database_url}"\n\n[fetch]\nallow_private_addresses = true\n'
+        "per_host_delay_seconds = 0\n"
         f"{extra}\n{feeds}",
         encoding="utf-8",
     )

@@ -37,6 +37,7 @@ def _config(
     feed_lines = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in feeds)
     path.write_text(
         f'[database]\nurl = "{database_url}"\n[fetch]\nallow_private_addresses = true\n'
+        "per_host_delay_seconds = 0\n"
         f"[schedule]\ninterval_minutes = 0.03\njitter = 0.1\ntick_seconds = 0.3\n"
         f"heartbeat_seconds = 0.5\n{schedule}"
         f'[digest]\nout_dir = "{path.parent / "digests"}"\n{extra}\n{feed_lines}',

@@ -53,7 +53,10 @@ class Result(dict):  # type: ignore[type-arg]
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[DemoServer, Fetcher]]:
-    with DemoServer(corpus={}) as server, Fetcher(FetchSettings(allow_private_addresses=True)) as f:
+    with (
+        DemoServer(corpus={}) as server,
+        Fetcher(FetchSettings(allow_private_addresses=True, per_host_delay_seconds=0)) as f,
+    ):
         for path in PATHS:
             raw = path.read_bytes()
             headers = dict(

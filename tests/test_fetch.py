@@ -36,7 +36,9 @@ def server() -> Iterator[DemoServer]:
 
 
 def _fetcher(**overrides: object) -> Fetcher:
-    return Fetcher(FetchSettings(**{"allow_private_addresses": True, **overrides}))
+    return Fetcher(
+        FetchSettings(**{"allow_private_addresses": True, "per_host_delay_seconds": 0, **overrides})
+    )
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,9 @@ def server() -> Iterator[DemoServer]:
 
 
 def _fetcher(**settings: object) -> Fetcher:
-    return Fetcher(FetchSettings(**{"allow_private_addresses": True, **settings}))
+    return Fetcher(
+        FetchSettings(**{"allow_private_addresses": True, "per_host_delay_seconds": 0, **settings})
+    )
 
 
 def test_billion_laughs_is_bounded(server: DemoServer) -> None:

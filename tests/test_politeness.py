@@ -104,3 +104,22 @@ def test_a_feed_failing_again_and_again_is_paused_and_resumable(
         assert _run(config, "feeds", "resume", url)[0] == 0
         (feed,) = json.loads(_run(config, "status", "--format", "json")[1])["feeds"]
         assert feed["paused"] is False
+
+
+def test_per_host_concurrency_and_spacing() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from monitor.config import FetchSettings
+    from monitor.fetch import Fetcher
+
+    routes = {f"/p{i}": Route(200, "text/html", b"<p>x</p>", delay=0.3) for i in range(6)}
+    settings = FetchSettings(
+        allow_private_addresses=True, per_host_concurrency=2, per_host_delay_seconds=0.2
+    )
+    with DemoServer(corpus={}, extra=routes) as server, Fetcher(settings) as fetcher:
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda i: fetcher.get(f"{server.base}/p{i}"), range(6)))
+        starts = sorted(t for _, _, t in server.requests)
+    assert server.max_in_flight == 2  # six workers, never more than two on one host
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= 0.2 - 0.02

@@ -90,6 +90,8 @@ class DemoServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str, float]] = []  # (path, User-Agent, time.time())
         self.request_headers: list[dict[str, str]] = []  # every request's headers, in order
+        self.lock = threading.Lock()
+        self.in_flight = self.max_in_flight = 0  # requests being answered at once
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,6 +99,16 @@ class DemoServer:
                 path = self.path.split("?")[0]
                 server.requests.append((path, self.headers.get("User-Agent", ""), time.time()))
                 server.request_headers.append(dict(self.headers))
+                with server.lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    self._answer(path)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def _answer(self, path: str) -> None:
                 route = server.routes.get(path) or Route(404, "text/plain", b"not found")
                 if route.delay:
                     time.sleep(route.delay)
