@@ -128,6 +128,10 @@ def _print_summary(summary: RunSummary) -> None:
         f"{summary.matches_new} new matches in {summary.seconds:.1f}s "
         f"({summary.articles_per_second:.1f} articles/s)"
     )
+    if summary.duplicates:
+        click.echo(
+            f"  {summary.duplicates} entries were stories already stored (also published by)"
+        )
     for statement_id, count in sorted(summary.matches_by_statement.items()):
         click.echo(f"  {statement_id}: {count} new")
     for error in summary.errors:

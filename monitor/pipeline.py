@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from monitor.config import Settings
+from monitor.dedupe import SAME_STORY, Fingerprint, fingerprint, similarity
 from monitor.errors import ExtractError, FeedError, FetchError
 from monitor.extract import Extracted, extract_article, html_to_text
 from monitor.feeds import FeedEntry, parse_feed
@@ -39,6 +40,7 @@ class RunSummary:
     feeds_polled: int = 0
     feeds_failed: int = 0
     feeds_unchanged: int = 0  # 304, or the same body as last time
+    duplicates: int = 0  # entries that were a stored story under another URL
     entries_seen: int = 0
     articles_new: int = 0
     matches_new: int = 0
@@ -241,11 +243,13 @@ class Pipeline:
         for candidate, text in zip(candidates, texts, strict=True):
             if not text.text.strip():
                 summary.errors.append(f"article {candidate.url}: no text ({candidate.error})")
+        stories = self._new_stories(feed_id, usable, summary)
         with _timed(summary, "encode"):
             encoded = [
-                _stored_precision(e) for e in self.matcher.encode_passages([t for _, t in usable])
+                _stored_precision(e)
+                for e in self.matcher.encode_passages([t for _, t, _ in stories])
             ]
-        for (candidate, text), article_encoded in zip(usable, encoded, strict=True):
+        for (candidate, text, print_), article_encoded in zip(stories, encoded, strict=True):
             if self.stopping.is_set():
                 return False  # the rest stay unseen: the next poll takes them
             with _timed(summary, "match"):
@@ -260,6 +264,7 @@ class Pipeline:
                     if known is None:  # another worker stored the same article a moment ago
                         known = queries.find_article_id(session, candidate.canonical)
                     else:
+                        queries.save_fingerprint(session, known, print_.signature, print_.bands)
                         if article_encoded.passages:
                             queries.save_vectors(
                                 session, known, self.matcher.model_id, _pack(article_encoded)
@@ -268,8 +273,34 @@ class Pipeline:
                         summary.matches_new += len(matches)
                         summary.matches_by_statement.update(m.statement_id for m in matches)
                 if known is not None:
-                    queries.add_sighting(session, feed_id, known, candidate.entry.guid)
+                    queries.add_sighting(
+                        session, feed_id, known, candidate.entry.guid, candidate.url
+                    )
         return True
+
+    def _new_stories(
+        self, feed_id: int, usable: list[tuple[_Candidate, ArticleText]], summary: RunSummary
+    ) -> list[tuple[_Candidate, ArticleText, Fingerprint]]:
+        """Drop the texts that are a stored story under another URL (a syndicated wire copy):
+        the feed is noted as also carrying that story, and nothing is encoded for it."""
+        stories = []
+        with _timed(summary, "dedupe"), self.sessions.begin() as session:
+            for candidate, text in usable:
+                print_ = fingerprint(text.text)
+                stored = queries.fingerprint_candidates(session, print_.bands)
+                same = [
+                    i
+                    for i, sig in stored.items()
+                    if similarity(sig, print_.signature) >= SAME_STORY
+                ]
+                if same:
+                    queries.add_sighting(
+                        session, feed_id, same[0], candidate.entry.guid, candidate.url
+                    )
+                    summary.duplicates += 1
+                    continue
+                stories.append((candidate, text, print_))
+        return stories
 
     def rescore(
         self, statement: str | None = None, on_batch: Callable[[int], None] | None = None

@@ -113,10 +113,34 @@ class Sighting(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
     guid: Mapped[str] = mapped_column(String(2048))
+    url: Mapped[str | None] = mapped_column(String(2048))  # where this feed links the story
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="sightings")
     feed: Mapped[Feed] = relationship()
+
+
+class Fingerprint(Base):
+    """An article's MinHash signature, to recognise the same story under another URL."""
+
+    __tablename__ = "fingerprints"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FingerprintBand(Base):
+    """One band of a signature: articles sharing a band are near-duplicate candidates."""
+
+    __tablename__ = "fingerprint_bands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    band: Mapped[str] = mapped_column(String(40), index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Statement(Base):

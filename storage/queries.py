@@ -15,6 +15,8 @@ from storage.models import (
     Article,
     Digest,
     Feed,
+    Fingerprint,
+    FingerprintBand,
     Match,
     PassageVectors,
     Run,
@@ -148,13 +150,49 @@ def find_article_by_guid(session: Session, guid: str) -> int | None:
     return session.scalar(select(Sighting.article_id).where(Sighting.guid == guid).limit(1))
 
 
-def add_sighting(session: Session, feed_id: int, article_id: int, guid: str) -> None:
-    """Record that a feed carries an article (idempotent)."""
+def add_sighting(
+    session: Session, feed_id: int, article_id: int, guid: str, url: str | None = None
+) -> None:
+    """Record that a feed carries an article, at this URL (idempotent)."""
     exists = session.scalar(
         select(Sighting.id).where(Sighting.feed_id == feed_id, Sighting.guid == guid)
     )
     if exists is None:
-        session.add(Sighting(feed_id=feed_id, article_id=article_id, guid=guid))
+        session.add(Sighting(feed_id=feed_id, article_id=article_id, guid=guid, url=url))
+
+
+def save_fingerprint(
+    session: Session, article_id: int, signature: bytes, bands: Iterable[str]
+) -> None:
+    session.add(Fingerprint(article_id=article_id, signature=signature))
+    session.add_all(FingerprintBand(band=band, article_id=article_id) for band in bands)
+
+
+def fingerprint_candidates(session: Session, bands: Sequence[str]) -> dict[int, bytes]:
+    """Signatures of the stored articles sharing at least one band."""
+    ids = select(FingerprintBand.article_id).where(FingerprintBand.band.in_(bands)).distinct()
+    rows = session.execute(
+        select(Fingerprint.article_id, Fingerprint.signature).where(Fingerprint.article_id.in_(ids))
+    )
+    return {article_id: signature for article_id, signature in rows}
+
+
+def article_sources(session: Session, article_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The feeds (names, else titles, else URLs) that carried each article, first seen first."""
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Sighting.article_id, func.coalesce(Feed.name, Feed.title, Feed.url))
+        .join(Feed, Feed.id == Sighting.feed_id)
+        .where(Sighting.article_id.in_(ids))
+        .order_by(Sighting.article_id, Sighting.id)
+    )
+    sources: dict[int, list[str]] = {}
+    for article_id, feed in rows:
+        if feed not in sources.setdefault(article_id, []):
+            sources[article_id].append(feed)
+    return sources
 
 
 def add_article_once(session: Session, matches: Sequence[NewMatch], **fields: object) -> int | None:
@@ -281,12 +319,7 @@ def article_detail(session: Session, ref: str) -> ArticleDetail | None:
     article = session.scalars(select(Article).where(condition).limit(1)).first()
     if article is None:
         return None
-    feeds = session.execute(
-        select(func.coalesce(Feed.name, Feed.title, Feed.url))
-        .join(Sighting, Sighting.feed_id == Feed.id)
-        .where(Sighting.article_id == article.id)
-        .order_by(Feed.id)
-    ).scalars()
+    feeds = article_sources(session, [article.id]).get(article.id, [])
     matches = session.scalars(
         select(Match).where(Match.article_id == article.id).order_by(Match.score.desc())
     )

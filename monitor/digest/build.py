@@ -30,6 +30,7 @@ class Item:
     before: str  # context before the evidence, trimmed
     passage: str  # the evidence itself: the part to spot
     after: str  # context after it, trimmed
+    also: tuple[str, ...] = ()  # other feeds that carried the same story
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def build_digest(sessions: Sessions, seed: Seed, day: date, timezone: str) -> Di
             session, queries.MatchFilter(found_since=start, found_until=end)
         )
         texts = queries.article_texts(session, {r.article_id for r in rows})
+        sources = queries.article_sources(session, {r.article_id for r in rows})
         history = queries.list_matches(
             session, queries.MatchFilter(found_since=chart_start, found_until=end)
         )
@@ -97,7 +99,9 @@ def build_digest(sessions: Sessions, seed: Seed, day: date, timezone: str) -> Di
             key=lambda r: (-r.score, r.article_url),
         )
         if mine:
-            items = tuple(_item(r, texts.get(r.article_id, "")) for r in mine)
+            items = tuple(
+                _item(r, texts.get(r.article_id, ""), sources.get(r.article_id, [])) for r in mine
+            )
             sections.append(Section(statement.id, statement.speaker, statement.text, items))
         else:
             quiet.append((statement.id, statement.text))
@@ -113,7 +117,7 @@ def build_digest(sessions: Sessions, seed: Seed, day: date, timezone: str) -> Di
     )
 
 
-def _item(row: queries.MatchRow, text: str) -> Item:
+def _item(row: queries.MatchRow, text: str, carried_by: list[str]) -> Item:
     before, after = _context(text, row.passage)
     return Item(
         title=row.title or row.article_url,
@@ -125,6 +129,7 @@ def _item(row: queries.MatchRow, text: str) -> Item:
         before=before,
         passage=row.passage,
         after=after,
+        also=tuple(source for source in carried_by if source != row.source),
     )
 
 
