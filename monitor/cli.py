@@ -128,6 +128,8 @@ def _print_summary(summary: RunSummary) -> None:
         f"{summary.matches_new} new matches in {summary.seconds:.1f}s "
         f"({summary.articles_per_second:.1f} articles/s)"
     )
+    if summary.revised:
+        click.echo(f"  {summary.revised} articles changed and were scored again (revision kept)")
     if summary.duplicates:
         click.echo(
             f"  {summary.duplicates} entries were stories already stored (also published by)"

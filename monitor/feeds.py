@@ -24,6 +24,7 @@ class FeedEntry:
     published: datetime | None
     language: str | None
     author: str | None
+    updated: datetime | None = None  # when the publisher says the entry last changed
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ def _entry(raw: Any, feed_language: str | None) -> FeedEntry | None:
     if not guid:
         return None
     content = " ".join(c.get("value", "") for c in raw.get("content", []))
-    stamp = raw.get("published_parsed") or raw.get("updated_parsed")
-    published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+    published = _time(raw.get("published_parsed") or raw.get("updated_parsed"))
     detail = raw.get("title_detail") or {}
     return FeedEntry(
         guid=guid,
@@ -71,7 +71,13 @@ def _entry(raw: Any, feed_language: str | None) -> FeedEntry | None:
         published=published,
         language=_language(detail.get("language")) or feed_language,
         author=raw.get("author"),
+        # dict.get: feedparser would fall back to the published date (with a warning).
+        updated=_time(dict.get(raw, "updated_parsed")),
     )
+
+
+def _time(stamp: Any) -> datetime | None:
+    return datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
 
 
 def _language(code: str | None) -> str | None:

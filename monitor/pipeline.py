@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -41,6 +42,7 @@ class RunSummary:
     feeds_failed: int = 0
     feeds_unchanged: int = 0  # 304, or the same body as last time
     duplicates: int = 0  # entries that were a stored story under another URL
+    revised: int = 0  # stored articles whose text changed and was scored again
     entries_seen: int = 0
     articles_new: int = 0
     matches_new: int = 0
@@ -185,6 +187,11 @@ class Pipeline:
         with self.sessions.begin() as session:
             seen = queries.seen_guids(session, feed_id)
         entries = [e for e in parsed.entries if e.guid not in seen]
+        changed = [
+            e for e in parsed.entries if e.guid in seen and _newer(e.updated, seen[e.guid][1])
+        ]
+        if changed:
+            self._revise(feed_id, changed, {e.guid: seen[e.guid][0] for e in changed}, summary)
         summary.entries_seen += len(entries)
         fresh = self._attach_known(feed_id, entries)
         with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
@@ -213,7 +220,9 @@ class Pipeline:
                 if known is None:
                     fresh.append(entry)
                 else:
-                    queries.add_sighting(session, feed_id, known, entry.guid)
+                    queries.add_sighting(
+                        session, feed_id, known, entry.guid, entry.link, entry.updated
+                    )
         return fresh
 
     def _fetch_article(self, entry: FeedEntry) -> _Candidate:
@@ -274,9 +283,50 @@ class Pipeline:
                         summary.matches_by_statement.update(m.statement_id for m in matches)
                 if known is not None:
                     queries.add_sighting(
-                        session, feed_id, known, candidate.entry.guid, candidate.url
+                        session,
+                        feed_id,
+                        known,
+                        candidate.entry.guid,
+                        candidate.url,
+                        candidate.entry.updated,
                     )
         return True
+
+    def _revise(
+        self,
+        feed_id: int,
+        entries: list[FeedEntry],
+        article_ids: dict[str, int],
+        summary: RunSummary,
+    ) -> None:
+        """Entries the feed says were updated: fetch again; a changed text becomes the article's
+        text (the old one kept as a revision) and is scored again."""
+        candidates = [self._fetch_article(entry) for entry in entries]
+        model = self.matcher.model_id
+        for candidate in candidates:
+            text = self._text(candidate)
+            if not text.text.strip():
+                continue
+            with self.sessions.begin() as session:
+                article_id = article_ids[candidate.entry.guid]
+                fields = self._fields(candidate, text, None)
+                revised = queries.revise_article(
+                    session,
+                    article_id,
+                    feed_id,
+                    candidate.entry.guid,
+                    candidate.entry.updated,
+                    title=fields["title"],
+                    text=fields["text"],
+                    content_hash=fields["content_hash"],
+                )
+                if not revised:
+                    continue
+                (encoded,) = [_stored_precision(e) for e in self.matcher.encode_passages([text])]
+                queries.replace_matches(session, article_id, model, None, self._matches(encoded))
+                if encoded.passages:
+                    queries.save_vectors(session, article_id, model, _pack(encoded))
+                summary.revised += 1
 
     def _new_stories(
         self, feed_id: int, usable: list[tuple[_Candidate, ArticleText]], summary: RunSummary
@@ -295,7 +345,12 @@ class Pipeline:
                 ]
                 if same:
                     queries.add_sighting(
-                        session, feed_id, same[0], candidate.entry.guid, candidate.url
+                        session,
+                        feed_id,
+                        same[0],
+                        candidate.entry.guid,
+                        candidate.url,
+                        candidate.entry.updated,
                     )
                     summary.duplicates += 1
                     continue
@@ -405,6 +460,11 @@ def _timed(summary: RunSummary, stage: str) -> Iterator[None]:
         yield
     finally:
         summary.stage_seconds[stage] += time.monotonic() - started
+
+
+def _newer(stamp: datetime | None, known: datetime | None) -> bool:
+    """The feed dates the entry later than when we last saw it (undated entries never are)."""
+    return stamp is not None and (known is None or stamp > known)
 
 
 def _global_guid(guid: str) -> bool:

@@ -114,10 +114,27 @@ class Sighting(Base):
     )
     guid: Mapped[str] = mapped_column(String(2048))
     url: Mapped[str | None] = mapped_column(String(2048))  # where this feed links the story
+    entry_updated: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the feed's <updated>
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship(back_populates="sightings")
     feed: Mapped[Feed] = relationship()
+
+
+class Revision(Base):
+    """An earlier text of an article that changed at the same URL."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when this text was fetched
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Fingerprint(Base):

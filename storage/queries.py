@@ -19,6 +19,7 @@ from storage.models import (
     FingerprintBand,
     Match,
     PassageVectors,
+    Revision,
     Run,
     Sighting,
     Statement,
@@ -134,8 +135,57 @@ def record_feed_result(
         feed.last_error = f"{error} (paused after {feed.error_count} failures in a row)"
 
 
-def seen_guids(session: Session, feed_id: int) -> set[str]:
-    return set(session.scalars(select(Sighting.guid).where(Sighting.feed_id == feed_id)))
+def seen_guids(session: Session, feed_id: int) -> dict[str, tuple[int, datetime | None]]:
+    """GUID -> (article id, the entry's updated stamp when last seen) for a feed."""
+    rows = session.execute(
+        select(Sighting.guid, Sighting.article_id, Sighting.entry_updated).where(
+            Sighting.feed_id == feed_id
+        )
+    )
+    return {guid: (article_id, updated) for guid, article_id, updated in rows}
+
+
+def revise_article(
+    session: Session,
+    article_id: int,
+    feed_id: int,
+    guid: str,
+    entry_updated: datetime | None,
+    **fields: object,
+) -> bool:
+    """Keep the article's current text as a revision and take the new one; False (and only the
+    stamp noted) when the text did not change."""
+    article = session.get_one(Article, article_id)
+    sighting = session.scalars(
+        select(Sighting).where(Sighting.feed_id == feed_id, Sighting.guid == guid)
+    ).first()
+    if sighting is not None:
+        sighting.entry_updated = entry_updated
+    if fields.get("content_hash") == article.content_hash:
+        return False
+    session.add(
+        Revision(
+            article_id=article.id,
+            title=article.title,
+            text=article.text,
+            content_hash=article.content_hash,
+            fetched_at=article.fetched_at,
+        )
+    )
+    for key, value in fields.items():
+        setattr(article, key, value)
+    article.fetched_at = utcnow()
+    return True
+
+
+def revisions(session: Session, article_id: int) -> list[tuple[str, datetime]]:
+    """(content hash, replaced at) of an article's earlier texts, oldest first."""
+    rows = session.execute(
+        select(Revision.content_hash, Revision.replaced_at)
+        .where(Revision.article_id == article_id)
+        .order_by(Revision.id)
+    )
+    return [(h, t) for h, t in rows]
 
 
 # --- articles and matches ----------------------------------------------------------------
@@ -151,14 +201,27 @@ def find_article_by_guid(session: Session, guid: str) -> int | None:
 
 
 def add_sighting(
-    session: Session, feed_id: int, article_id: int, guid: str, url: str | None = None
+    session: Session,
+    feed_id: int,
+    article_id: int,
+    guid: str,
+    url: str | None = None,
+    entry_updated: datetime | None = None,
 ) -> None:
     """Record that a feed carries an article, at this URL (idempotent)."""
     exists = session.scalar(
         select(Sighting.id).where(Sighting.feed_id == feed_id, Sighting.guid == guid)
     )
     if exists is None:
-        session.add(Sighting(feed_id=feed_id, article_id=article_id, guid=guid, url=url))
+        session.add(
+            Sighting(
+                feed_id=feed_id,
+                article_id=article_id,
+                guid=guid,
+                url=url,
+                entry_updated=entry_updated,
+            )
+        )
 
 
 def save_fingerprint(
