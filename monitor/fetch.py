@@ -9,6 +9,7 @@ import ipaddress
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -96,7 +97,10 @@ class Fetcher:
             timeout=timeout,
             limits=limits,
             follow_redirects=False,  # followed by hand so the guard sees every hop
-            headers={"User-Agent": settings.user_agent.format(version=__version__)},
+            headers={
+                "User-Agent": settings.user_agent.format(version=__version__),
+                "Accept-Encoding": "gzip, deflate",  # what _Inflater undoes with bounded memory
+            },
             transport=transport,
             trust_env=False,
         )
@@ -151,16 +155,20 @@ class Fetcher:
                 declared = r.headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > cap:
                     raise FetchError("too_large", url, f"declared {declared} bytes > {cap}")
+                inflate = _Inflater(url, r.headers.get("content-encoding", ""), cap)
                 chunks, size = [], 0
-                # iter_bytes decompresses, so the cap holds for gzip bombs too.
-                for chunk in r.iter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        raise FetchError("too_large", url, f"more than {cap} bytes")
+                # Raw bytes, inflated here a bounded piece at a time: a gzip bomb stops at the
+                # cap without ever being decompressed whole.
+                for raw in r.iter_raw():
+                    for chunk in inflate(raw):
+                        size += len(chunk)
+                        if size > cap:
+                            raise FetchError("too_large", url, f"more than {cap} bytes")
+                        chunks.append(chunk)
                     if time.monotonic() > deadline:
                         raise FetchError("timeout", url, "overall deadline passed")
-                    chunks.append(chunk)
-                result = Response(str(r.url), r.status_code, dict(r.headers), b"".join(chunks))
+                headers = {k: v for k, v in r.headers.items() if k != "content-encoding"}
+                result = Response(str(r.url), r.status_code, headers, b"".join(chunks))
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", url, type(exc).__name__) from exc
         except httpx.ConnectError as exc:
@@ -191,6 +199,35 @@ class Fetcher:
             problem = address_problem(str(peer[0]))
             if problem:
                 raise AddressRefused(url, f"connected to a {problem}")
+
+
+class _Inflater:
+    """Content-Encoding gzip/deflate undone in pieces of at most 64 KiB of output."""
+
+    PIECE = 65536
+
+    def __init__(self, url: str, encoding: str, cap: int) -> None:
+        encoding = encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self._zlib = None
+        elif encoding in ("gzip", "x-gzip", "deflate"):
+            self._zlib = zlib.decompressobj(wbits=47)  # 32 + 15: gzip or zlib header, detected
+        else:
+            raise FetchError("bad_encoding", url, f"unsupported Content-Encoding {encoding!r}")
+        self._url = url
+
+    def __call__(self, data: bytes) -> Iterator[bytes]:
+        if self._zlib is None:
+            yield data
+            return
+        try:
+            while data:
+                piece = self._zlib.decompress(data, self.PIECE)
+                if piece:
+                    yield piece
+                data = self._zlib.unconsumed_tail
+        except zlib.error as exc:
+            raise FetchError("bad_encoding", self._url, str(exc)) from exc
 
 
 def _retry_after(value: str | None) -> float | None:

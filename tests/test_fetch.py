@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import socket
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -25,6 +26,16 @@ ROUTES = {
     "/big": Route(200, "text/html", b"x" * 300_000),
     "/bomb": Route(200, "text/html", BOMB, (("Content-Encoding", "gzip"),)),
     "/teapot": Route(418, "text/plain", b"short and stout"),
+    "/gz": Route(
+        200, "text/html", gzip.compress(b"<p>zipped</p>" * 1000), (("Content-Encoding", "gzip"),)
+    ),
+    "/deflate": Route(
+        200,
+        "text/html",
+        zlib.compress(b"<p>deflated</p>" * 1000),
+        (("Content-Encoding", "deflate"),),
+    ),
+    "/br": Route(200, "text/html", b"\x0b\x02\x80", (("Content-Encoding", "br"),)),
     "/busy": Route(503, "text/plain", b"later"),
 }
 
@@ -91,7 +102,9 @@ def test_guard_checks_every_redirect_hop(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr("monitor.fetch.socket.getaddrinfo", resolve)
     for target in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/admin"):
         transport = httpx.MockTransport(
-            lambda request, target=target: httpx.Response(302, headers={"Location": target})
+            lambda request, target=target: httpx.Response(
+                302, headers={"Location": target}, stream=httpx.ByteStream(b"")
+            )
         )
         fetcher = Fetcher(FetchSettings(), transport=transport)
         with fetcher, pytest.raises(AddressRefused) as info:
@@ -117,11 +130,17 @@ def test_redirects_followed_and_capped(server: DemoServer) -> None:
 
 
 def test_size_cap_holds_for_plain_and_compressed_bodies(server: DemoServer) -> None:
+    import tracemalloc
+
     with _fetcher(max_bytes=100_000) as fetcher:
         for path in ("/big", "/bomb"):
+            tracemalloc.start()
             with pytest.raises(FetchError) as info:
                 fetcher.get(server.base + path)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
             assert info.value.kind == "too_large"
+            assert peak < 5_000_000  # the 50 MB the gzip bomb inflates to never materialises
 
 
 def test_http_errors_have_stable_kinds(server: DemoServer) -> None:
@@ -148,3 +167,13 @@ def test_user_agent_names_pledgewatch(server: DemoServer) -> None:
         fetcher.get(server.base + "/page")
     assert server.requests[-1][0] == "/page"
     assert server.requests[-1][1].startswith("Pledgewatch/")
+
+
+def test_compressed_bodies_are_inflated(server: DemoServer) -> None:
+    with _fetcher() as fetcher:
+        assert fetcher.get(server.base + "/gz").body == b"<p>zipped</p>" * 1000
+        assert fetcher.get(server.base + "/deflate").body == b"<p>deflated</p>" * 1000
+        with pytest.raises(FetchError) as info:
+            fetcher.get(server.base + "/br")
+    assert info.value.kind == "bad_encoding"
+    assert server.request_headers[-1]["Accept-Encoding"] == "gzip, deflate"

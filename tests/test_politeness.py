@@ -78,14 +78,29 @@ def test_backoff_doubles_per_failure_up_to_the_cap() -> None:
     )
 
 
-def test_429_is_recorded_with_its_kind(tmp_path: Path, sqlite_url: str) -> None:
+def test_429_is_recorded_with_its_kind_and_its_wait(tmp_path: Path, sqlite_url: str) -> None:
+    from monitor.config import load_settings
+    from monitor.encoders import load_encoder
+    from monitor.fetch import Fetcher
+    from monitor.matching import Matcher
+    from monitor.pipeline import Pipeline
+    from monitor.statements import load_seed
+    from seeds import DEFAULT_STATEMENTS
+    from storage.db import open_database
+
     with DemoServer(corpus={}) as server:
         server.routes["/busy.xml"] = Route(
             429, "text/plain", b"slow down", (("Retry-After", "120"),)
         )
         config = write_config(tmp_path / "c.toml", sqlite_url, [server.base + "/busy.xml"])
         code, _, err = _run(config, "run", "--once")
-    assert code == 0 and "http_429" in err
+        assert code == 0 and "http_429" in err
+        settings = load_settings(config)
+        matcher = Matcher(load_seed(DEFAULT_STATEMENTS), load_encoder("use-multilingual-v3"), 0.2)
+        with Fetcher(settings.fetch) as fetcher:
+            summary = Pipeline(settings, open_database(sqlite_url), fetcher, matcher).run_once()
+    # The daemon schedules the feed's next poll from this (see next_delay).
+    assert list(summary.retry_after.values()) == [120.0]
 
 
 def test_a_feed_failing_again_and_again_is_paused_and_resumable(
