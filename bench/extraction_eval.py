@@ -51,8 +51,10 @@ def main() -> None:
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         accuracy = (tp + tn) / (tp + fn + fp + tn)
-        print(f"{key:4s} P={precision:.3f} R={recall:.3f} F1={f1:.3f} accuracy={accuracy:.3f} "
-              f"(tp {tp}, fn {fn}, fp {fp}, tn {tn})")
+        print(
+            f"{key:4s} P={precision:.3f} R={recall:.3f} F1={f1:.3f} accuracy={accuracy:.3f} "
+            f"(tp {tp}, fn {fn}, fp {fp}, tn {tn})"
+        )
 
 
 if __name__ == "__main__":

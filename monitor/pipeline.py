@@ -43,6 +43,7 @@ class RunSummary:
     feeds_unchanged: int = 0  # 304, or the same body as last time
     duplicates: int = 0  # entries that were a stored story under another URL
     revised: int = 0  # stored articles whose text changed and was scored again
+    passages_encoded: int = 0
     entries_seen: int = 0
     articles_new: int = 0
     matches_new: int = 0
@@ -258,6 +259,7 @@ class Pipeline:
                 _stored_precision(e)
                 for e in self.matcher.encode_passages([t for _, t, _ in stories])
             ]
+        summary.passages_encoded += sum(len(e.passages) for e in encoded)
         for (candidate, text, print_), article_encoded in zip(stories, encoded, strict=True):
             if self.stopping.is_set():
                 return False  # the rest stay unseen: the next poll takes them

@@ -240,6 +240,14 @@ def fingerprint_candidates(session: Session, bands: Sequence[str]) -> dict[int, 
     return {article_id: signature for article_id, signature in rows}
 
 
+def sighting_articles(session: Session) -> list[tuple[str, int]]:
+    """(GUID, article id) of every sighting: which entry ended up as which stored story."""
+    return [
+        (guid, article_id)
+        for guid, article_id in session.execute(select(Sighting.guid, Sighting.article_id))
+    ]
+
+
 def article_sources(session: Session, article_ids: Iterable[int]) -> dict[int, list[str]]:
     """The feeds (names, else titles, else URLs) that carried each article, first seen first."""
     ids = list(article_ids)
