@@ -255,10 +255,7 @@ class Pipeline:
                 summary.errors.append(f"article {candidate.url}: no text ({candidate.error})")
         stories = self._new_stories(feed_id, usable, summary)
         with _timed(summary, "encode"):
-            encoded = [
-                _stored_precision(e)
-                for e in self.matcher.encode_passages([t for _, t, _ in stories])
-            ]
+            encoded = self._encode([t for _, t, _ in stories])
         summary.passages_encoded += sum(len(e.passages) for e in encoded)
         for (candidate, text, print_), article_encoded in zip(stories, encoded, strict=True):
             if self.stopping.is_set():
@@ -324,7 +321,7 @@ class Pipeline:
                 )
                 if not revised:
                     continue
-                (encoded,) = [_stored_precision(e) for e in self.matcher.encode_passages([text])]
+                (encoded,) = self._encode([text])
                 queries.replace_matches(session, article_id, model, None, self._matches(encoded))
                 if encoded.passages:
                     queries.save_vectors(session, article_id, model, _pack(encoded))
@@ -397,16 +394,14 @@ class Pipeline:
                 if ps
                 and _passages_hash(ps) != getattr(stored.get(batch[i][0]), "passages_hash", "")
             ]
-            fresh = dict(
-                zip(missing, self.matcher.encode_passages([texts[i] for i in missing]), strict=True)
-            )
+            fresh = dict(zip(missing, self._encode([texts[i] for i in missing]), strict=True))
             for i, (article_id, _, _) in enumerate(batch):
                 summary.articles += 1
                 matches: list[queries.NewMatch] = []
                 if passages[i]:
                     summary.in_scope += 1
                     if i in fresh:
-                        encoded = _stored_precision(fresh[i])
+                        encoded = fresh[i]
                         queries.save_vectors(session, article_id, model, _pack(encoded))
                         summary.encoded += 1
                     else:
@@ -415,6 +410,11 @@ class Pipeline:
                 removed, added = queries.replace_matches(session, article_id, model, only, matches)
                 summary.removed += removed
                 summary.added += added
+
+    def _encode(self, texts: list[ArticleText]) -> list[Encoded]:
+        """Passages and vectors at the precision they are stored in, so that re-scoring from
+        storage reproduces the scores found at crawl time (every encoding goes through here)."""
+        return [_stored_precision(e) for e in self.matcher.encode_passages(texts)]
 
     def _matches(self, encoded: Encoded) -> list[queries.NewMatch]:
         """The statements an encoded article matches, as rows to store."""
