@@ -13,18 +13,11 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
-from monitor.encoders import load_encoder
-from monitor.evaluation import (
-    EVAL_DIR,
-    Counts,
-    LabelledArticle,
-    calibrate,
-    evaluate,
-    load_labelled,
-    score_all,
-)
+from monitor.encoders import Encoder, load_encoder
+from monitor.evaluation import DEV_SPLIT, TEST_SPLIT, Counts, calibrate, evaluate, score_all
+from monitor.labelled import LabelledArticle, load_labelled
 from monitor.matching import Matcher, MatchOptions
-from monitor.statements import load_seed
+from monitor.statements import Seed, load_seed
 from seeds import DEFAULT_STATEMENTS
 
 NAIVE = MatchOptions(
@@ -36,8 +29,10 @@ NAIVE = MatchOptions(
     top_passages=1,
     focus_margin=None,
     position_penalty=0.0,
+    examples_weight=0.0,
 )
-CURRENT = MatchOptions(position_penalty=0.0)
+CURRENT = MatchOptions(position_penalty=0.0, examples_weight=0.0)
+LEAD = MatchOptions(examples_weight=0.0)
 STEPS = [
     ("naive: sentences, wording + translations, best cosine", NAIVE),
     ("+ coverage views", replace(NAIVE, views=True)),
@@ -50,28 +45,34 @@ STEPS = [
     ("+ near-miss penalty", replace(CURRENT, top_passages=1, focus_margin=None)),
     ("+ top-2 passages", replace(CURRENT, focus_margin=None)),
     ("+ focus margin 0.1", CURRENT),
-    ("+ lead emphasis 0.15 (default)", MatchOptions()),
+    ("+ lead emphasis 0.15", LEAD),
+    ("+ labelled examples (dev split) 0.1 (default)", MatchOptions()),
+    ("default, examples weight 0.2", MatchOptions(examples_weight=0.2)),
     ("default without views", MatchOptions(views=False)),
     ("default without scope", MatchOptions(scope=False)),
     ("default without near misses", MatchOptions(near_misses=False)),
 ]
 
 
-def _group(article: LabelledArticle) -> str:
-    return article.group or article.id
-
-
-def cross_validate(dev, scores, ids, per_statement: bool) -> Counts:  # type: ignore[no-untyped-def]
-    """Grouped 4-fold CV: near-duplicates and cross-language pairs stay in one fold."""
+def cross_validate(
+    seed: Seed,
+    encoder: Encoder,
+    options: MatchOptions,
+    dev: list[LabelledArticle],
+    per_statement: bool,
+) -> Counts:
+    """Grouped 4-fold CV: near-duplicates and cross-language pairs stay in one fold; the
+    examples a fold's matcher compares with are the other folds' articles only."""
+    ids = [s.id for s in seed.statements]
     total = Counts()
-    folds = [zlib.crc32(_group(a).encode()) % 4 for a in dev]
+    folds = [zlib.crc32(a.story.encode()) % 4 for a in dev]
     for fold in range(4):
-        train = [i for i, f in enumerate(folds) if f != fold]
-        held = [i for i, f in enumerate(folds) if f == fold]
-        global_t, per = calibrate([dev[i] for i in train], [scores[i] for i in train], ids)
+        train = [a for a, f in zip(dev, folds, strict=True) if f != fold]
+        held = [a for a, f in zip(dev, folds, strict=True) if f == fold]
+        matcher = Matcher(seed, encoder, 0.0, options, examples=train)
+        global_t, per = calibrate(train, score_all(matcher, train), ids)
         thresholds = per if per_statement else dict.fromkeys(ids, global_t)
-        report = evaluate([dev[i] for i in held], [scores[i] for i in held], thresholds)
-        total = total + report.micro
+        total = total + evaluate(held, score_all(matcher, held), thresholds).micro
     return total
 
 
@@ -82,8 +83,8 @@ def main() -> None:
     seed = load_seed(args.statements)
     encoder = load_encoder("use-multilingual-v3")
     ids = [s.id for s in seed.statements]
-    dev = load_labelled(EVAL_DIR / "dev.toml", ids)
-    test = load_labelled(EVAL_DIR / "test.toml", ids)
+    dev = load_labelled(DEV_SPLIT, ids)
+    test = load_labelled(TEST_SPLIT, ids)
     print(f"dev {len(dev)} articles, test {len(test)} articles, {len(ids)} statements")
     header = (
         f"{'variant':56s} {'thr':>4s} {'devCV':>6s} | {'P':>5s} {'R':>5s} {'F1':>5s} "
@@ -93,9 +94,9 @@ def main() -> None:
     rows = [(name, options, False) for name, options in STEPS]
     rows.append(("default + per-statement thresholds", MatchOptions(), True))
     for name, options, per_statement in rows:
-        matcher = Matcher(seed, encoder, 0.0, options)
+        matcher = Matcher(seed, encoder, 0.0, options, examples=dev)
         dev_scores, test_scores = score_all(matcher, dev), score_all(matcher, test)
-        cv = cross_validate(dev, dev_scores, ids, per_statement)
+        cv = cross_validate(seed, encoder, options, dev, per_statement)
         global_t, per = calibrate(dev, dev_scores, ids)
         thresholds = per if per_statement else dict.fromkeys(ids, global_t)
         r = evaluate(test, test_scores, thresholds)

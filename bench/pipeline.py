@@ -30,9 +30,10 @@ from monitor.config import FetchSettings, Settings, load_settings
 from monitor.demo.server import DemoServer, Route, render_page
 from monitor.encoders import load_encoder
 from monitor.errors import ExtractError, FetchError
-from monitor.evaluation import EVAL_DIR, load_labelled
+from monitor.evaluation import DEV_SPLIT, TEST_SPLIT
 from monitor.extract import extract_article
 from monitor.fetch import Fetcher
+from monitor.labelled import load_labelled
 from monitor.matching import Matcher
 from monitor.passages import split_sentences
 from monitor.pipeline import Pipeline

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from monitor.config import Settings
 from monitor.encoders import load_encoder
-from monitor.evaluation import EVAL_DIR, load_labelled
+from monitor.evaluation import DEV_SPLIT, TEST_SPLIT
+from monitor.labelled import load_labelled
 from monitor.matching import ArticleText, Matcher
 from monitor.pipeline import Pipeline, _pack, _stored_precision
 from monitor.statements import Statement, load_seed
@@ -43,7 +44,7 @@ def main() -> None:
     seed = load_seed(DEFAULT_STATEMENTS)
     encoder = load_encoder("use-multilingual-v3")
     ids = [s.id for s in seed.statements]
-    pool = load_labelled(EVAL_DIR / "dev.toml", ids) + load_labelled(EVAL_DIR / "test.toml", ids)
+    pool = load_labelled(DEV_SPLIT, ids) + load_labelled(TEST_SPLIT, ids)
     on_topic = [a for a in pool if a.kind != "unrelated"]
     off_topic = [a for a in pool if a.kind == "unrelated"]
     matcher = Matcher(seed, encoder, 0.152)

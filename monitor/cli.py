@@ -25,6 +25,7 @@ from monitor.config import Settings, check_feed_url, load_settings
 from monitor.encoders import load_encoder
 from monitor.errors import ConfigError, PledgewatchError
 from monitor.fetch import Fetcher
+from monitor.labelled import load_labelled
 from monitor.matching import Matcher
 from monitor.pipeline import Pipeline, RunSummary
 from monitor.statements import Seed, load_seed, require_statement
@@ -676,7 +677,7 @@ def demo(ctx: click.Context, top: int) -> None:
     "--split",
     default="test",
     show_default=True,
-    help="dev, test, or the path of a labelled TOML file.",
+    help="dev (the seed's labelled examples), test, or the path of a labelled TOML file.",
 )
 @click.option("--threshold", type=float, help="Override the configured global threshold.")
 @click.option(
@@ -715,8 +716,9 @@ def evaluate_command(
     encoder = load_encoder(matching.model, matching.device, matching.batch_size)
     matcher = Matcher(seed, encoder, matching.threshold)
     ids = [s.id for s in seed.statements]
-    path = evaluation.EVAL_DIR / f"{split}.toml" if split in ("dev", "test") else Path(split)
-    articles = evaluation.load_labelled(path, ids)
+    splits = {"dev": evaluation.DEV_SPLIT, "test": evaluation.TEST_SPLIT}
+    path = splits.get(split) or Path(split)
+    articles = load_labelled(path, ids)
     scores = evaluation.score_all(matcher, articles)
     base = threshold if threshold is not None else matching.threshold
     thresholds = {
@@ -725,7 +727,7 @@ def evaluate_command(
     }
     result: dict[str, Any] = {"split": str(path), "model": encoder.model_id}
     if calibrate:
-        dev = evaluation.load_labelled(evaluation.EVAL_DIR / "dev.toml", ids)
+        dev = load_labelled(evaluation.DEV_SPLIT, ids)
         global_t, per_statement = evaluation.calibrate(dev, evaluation.score_all(matcher, dev), ids)
         thresholds = {sid: global_t for sid in ids}
         result["calibrated"] = {"threshold": global_t, "per_statement": per_statement}

@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import csv
-import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from monitor.encoders import Encoder
-from monitor.errors import ConfigError
+from monitor.labelled import LabelledArticle
 from monitor.matching import ArticleText, Matcher
+from seeds import SEEDS_DIR
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
+# The dev split ships as the seed's labelled examples (the matcher compares new articles with
+# them); the test split is only ever reported.
+DEV_SPLIT = SEEDS_DIR / "putin-xi-2025-01-21.examples.toml"
+TEST_SPLIT = EVAL_DIR / "test.toml"
 OUT_OF_SCOPE = float("-inf")  # the score of a statement for an article the matcher never scored
-
-
-@dataclass(frozen=True)
-class LabelledArticle:
-    id: str
-    lang: str
-    title: str
-    text: str
-    labels: frozenset[str]
-    kind: str  # positive | hard-negative | unrelated
-    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,35 +58,12 @@ class Report:
     per_language: dict[str, Counts] = field(default_factory=dict)
 
 
-def load_labelled(path: Path, statement_ids: Iterable[str]) -> list[LabelledArticle]:
-    """Read an evaluation file; every label must be a known statement id."""
-    known = set(statement_ids)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such evaluation file") from None
-    articles = []
-    for item in raw.get("articles", []):
-        unknown = set(item["labels"]) - known
-        if unknown:
-            raise ConfigError(f"{path}: {item['id']}: unknown statement ids {sorted(unknown)}")
-        articles.append(
-            LabelledArticle(
-                id=item["id"],
-                lang=item["lang"],
-                title=item["title"],
-                text="\n".join(item["body"]),
-                labels=frozenset(item["labels"]),
-                kind=item["kind"],
-                group=item.get("group"),
-            )
-        )
-    return articles
-
-
 def score_all(matcher: Matcher, articles: Sequence[LabelledArticle]) -> list[dict[str, float]]:
     """Every statement's score for every article (OUT_OF_SCOPE where the scope filter said no)."""
-    results = matcher.score_articles([ArticleText(a.title, a.text) for a in articles])
+    # An article that is itself one of the matcher's examples is not compared with its own story.
+    results = matcher.score_articles(
+        [ArticleText(a.title, a.text) for a in articles], [a.story for a in articles]
+    )
     ids = [s.id for s in matcher.seed.statements]
     # A statement outside the article's focus cannot match at any threshold: one point lower.
     return [

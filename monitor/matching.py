@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from monitor.encoders import Encoder
+from monitor.labelled import LabelledArticle
 from monitor.passages import CJK, Passage, make_passages
 from monitor.statements import Seed
 
@@ -54,14 +56,21 @@ class MatchOptions:
     top_passages: int = 2  # a statement's score: the mean of its best N passages
     focus_margin: float | None = 0.1  # match only statements this close to the article's best
     position_penalty: float = 0.15  # news leads, background trails: evidence loses this x depth
+    examples_weight: float = 0.1  # weight of the nearest labelled examples (see _example_evidence)
 
 
 class Matcher:
     """Scores articles against a seed's statements with one encoder and calibrated thresholds."""
 
     def __init__(
-        self, seed: Seed, encoder: Encoder, threshold: float, options: MatchOptions | None = None
+        self,
+        seed: Seed,
+        encoder: Encoder,
+        threshold: float,
+        options: MatchOptions | None = None,
+        examples: Sequence[LabelledArticle] | None = None,
     ) -> None:
+        """``examples`` default to the seed's labelled examples."""
         self.seed = seed
         self.encoder = encoder
         self.threshold = threshold
@@ -79,6 +88,21 @@ class Matcher:
         self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
         use_near = self.options.near_misses and seed.near_misses
         self._near_vectors = encoder.encode(list(seed.near_misses)) if use_near else None
+        examples = list(seed.examples if examples is None else examples)
+        if not self.options.examples_weight:
+            examples = []
+        dim = self._wording_vectors.shape[1]
+        # Encoders are plain objects, hashed by identity: fine for the cache.
+        self._example_vectors = _article_vectors(
+            encoder,  # type: ignore[arg-type]
+            self.options.windows,
+            tuple(examples),
+            dim,
+        )
+        self._example_labels = np.array(
+            [[s.id in e.labels for s in seed.statements] for e in examples], dtype=bool
+        ).reshape(len(examples), len(seed.statements))
+        self._example_stories = np.array([e.story for e in examples], dtype=object)
 
     @property
     def model_id(self) -> str:
@@ -88,6 +112,13 @@ class Matcher:
         """True when the article mentions every scope group of the seed (e.g. Russia and China)."""
         haystack = f"{article.title or ''}\n{article.text}".lower()
         return all(pattern.search(haystack) for pattern in self._scope)
+
+    def may_concern(self, text: str) -> bool:
+        """True unless the seed has a scope and the text names no term of any of its groups:
+        a cheap look at a feed entry, before its page is fetched."""
+        if not self._scope:
+            return True
+        return any(pattern.search(text.lower()) for pattern in self._scope)
 
     def passages(self, article: ArticleText) -> list[Passage]:
         """The passages scored for an article: none when it is out of the seed's scope."""
@@ -106,15 +137,36 @@ class Matcher:
             start = end
         return encoded
 
-    def score_articles(self, articles: Sequence[ArticleText]) -> list[list[StatementScore]]:
-        """Best passage and score per statement for each article (empty when out of scope)."""
-        return [self.score_encoded(e) for e in self.encode_passages(articles)]
+    def score_articles(
+        self, articles: Sequence[ArticleText], stories: Sequence[str | None] | None = None
+    ) -> list[list[StatementScore]]:
+        """Best passage and score per statement for each article (empty when out of scope).
 
-    def score_encoded(self, encoded: Encoded) -> list[StatementScore]:
+        ``stories``: per article, a story whose labelled examples must not be used (an
+        evaluation scoring the examples themselves).
+        """
+        encoded = self.encode_passages(articles)
+        stories = stories or [None] * len(encoded)
+        return [self.score_encoded(e, s) for e, s in zip(encoded, stories, strict=True)]
+
+    def score_encoded(self, encoded: Encoded, story: str | None = None) -> list[StatementScore]:
         """Scores from passages encoded earlier (stored vectors make re-scoring cheap)."""
-        return self._best(encoded.passages, encoded.vectors)
+        return self._best(encoded.passages, encoded.vectors, story)
 
-    def _best(self, passages: list[Passage], vectors: np.ndarray) -> list[StatementScore]:
+    def _example_evidence(self, vectors: np.ndarray, story: str | None) -> np.ndarray:
+        """Per statement: similarity to its nearest example minus that to the nearest example
+        without it (0 where either is missing). Coverage of one statement keeps reading alike."""
+        keep = self._example_stories != story
+        similarity = self._example_vectors[keep] @ _unit_mean(vectors)
+        labels = self._example_labels[keep]
+        with_it = np.where(labels, similarity[:, None], -np.inf).max(axis=0, initial=-np.inf)
+        without = np.where(~labels, similarity[:, None], -np.inf).max(axis=0, initial=-np.inf)
+        both = np.isfinite(with_it) & np.isfinite(without)
+        return np.where(both, with_it, 0.0) - np.where(both, without, 0.0)
+
+    def _best(
+        self, passages: list[Passage], vectors: np.ndarray, story: str | None = None
+    ) -> list[StatementScore]:
         if not passages:
             return []
         similarity = vectors @ self._wording_vectors.T  # passages x wordings
@@ -138,6 +190,8 @@ class Matcher:
             evidence = evidence - self.options.position_penalty * depth
         top = min(self.options.top_passages, len(passages))
         scores = np.sort(evidence, axis=0)[-top:].mean(axis=0)
+        if len(self._example_vectors):
+            scores = scores + self.options.examples_weight * self._example_evidence(vectors, story)
         margin = self.options.focus_margin
         focus = scores >= scores.max() - margin if margin is not None else np.ones(count, bool)
         results = []
@@ -155,6 +209,29 @@ class Matcher:
                 )
             )
         return results
+
+
+@lru_cache(maxsize=8)
+def _article_vectors(
+    encoder: Encoder, windows: bool, examples: tuple[LabelledArticle, ...], dim: int
+) -> np.ndarray:
+    """One unit vector per example, the mean of its passages (scope not applied); cached, as
+    every matcher of a process uses the same examples."""
+    if not examples:
+        return np.zeros((0, dim), dtype=np.float32)
+    passages = [make_passages(e.title, e.text, windows) for e in examples]
+    vectors = encoder.encode([p.text for ps in passages for p in ps])
+    means, start = [], 0
+    for article_passages in passages:
+        end = start + len(article_passages)
+        means.append(_unit_mean(vectors[start:end]))
+        start = end
+    return np.stack(means)
+
+
+def _unit_mean(vectors: np.ndarray) -> np.ndarray:
+    mean = vectors.astype(np.float32).mean(axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
 
 
 def _scope_pattern(terms: Sequence[str]) -> re.Pattern[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from monitor.errors import ConfigError
+from monitor.labelled import LabelledArticle, load_labelled
 
 LANGUAGES = ("en", "ru", "zh")
 
@@ -37,10 +38,11 @@ class Seed:
     title: str
     statements: tuple[Statement, ...]
     scope: tuple[tuple[str, ...], ...] = ()
-    near_misses: tuple[
-        str, ...
-    ] = ()  # stories with the same actors or words that are not follow-ups
+    # stories with the same actors or words that are not follow-ups
+    near_misses: tuple[str, ...] = ()
     source: Path | None = None
+    # labelled articles (analyst feedback) the matcher compares new articles with
+    examples: tuple[LabelledArticle, ...] = ()
 
 
 def require_statement(seed: Seed, statement_id: str) -> None:
@@ -75,6 +77,7 @@ class _SeedModel(BaseModel):
     published: str | None = None
     scope: _ScopeModel = _ScopeModel()
     near_misses: list[str] = []
+    examples: str | None = None  # a labelled-articles file, relative to the statements file
     statements: list[_StatementModel] = Field(min_length=1)
 
 
@@ -107,4 +110,7 @@ def load_seed(path: Path) -> Seed:
         for s in model.statements
     )
     scope = tuple(tuple(term.lower() for term in group) for group in model.scope.all_of if group)
-    return Seed(model.seed, model.title, statements, scope, tuple(model.near_misses), path)
+    examples = load_labelled(path.parent / model.examples, ids) if model.examples else []
+    return Seed(
+        model.seed, model.title, statements, scope, tuple(model.near_misses), path, tuple(examples)
+    )

@@ -11,16 +11,17 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.evaluation import (
+    DEV_SPLIT,
     EVAL_DIR,
     OUT_OF_SCOPE,
+    TEST_SPLIT,
     Counts,
-    LabelledArticle,
     _spearman,
     average_precision,
     calibrate,
     evaluate,
-    load_labelled,
 )
+from monitor.labelled import LabelledArticle, load_labelled
 from monitor.statements import load_seed
 from seeds import DEFAULT_STATEMENTS
 
@@ -87,15 +88,15 @@ def test_spearman_with_ties() -> None:
 def test_eval_set_follows_its_rules() -> None:
     ids = [s.id for s in load_seed(DEFAULT_STATEMENTS).statements]
     for split in ("dev", "test"):
-        articles = load_labelled(EVAL_DIR / f"{split}.toml", ids)
+        articles = load_labelled(DEV_SPLIT if split == "dev" else TEST_SPLIT, ids)
         assert len(articles) >= 60
         unlabelled = [a for a in articles if not a.labels]
         assert len(unlabelled) >= 0.4 * len(articles)
         assert sum(a.kind == "hard-negative" for a in unlabelled) >= len(unlabelled) / 2
         assert {a.lang for a in articles} == {"en", "fr", "ru", "zh"}
         assert all((a.kind == "positive") == bool(a.labels) for a in articles)
-    dev = {a.id for a in load_labelled(EVAL_DIR / "dev.toml", ids)}
-    test = {a.id for a in load_labelled(EVAL_DIR / "test.toml", ids)}
+    dev = {a.id for a in load_labelled(DEV_SPLIT, ids)}
+    test = {a.id for a in load_labelled(TEST_SPLIT, ids)}
     assert not dev & test
 
 
