@@ -9,7 +9,7 @@ extracted, every sentence embedded and compared by best cosine, no scope, no ded
 and prints the ratio.
 
 Usage: python bench/pipeline.py [--entries 1000] [--feeds 100] [--on-topic 0.05]
-       [--latency 0.0] [--baseline]
+       [--related 0.2] [--latency 0.0] [--baseline] [--no-gate] [--feed-concurrency 4]
 """
 
 from __future__ import annotations
@@ -45,15 +45,24 @@ from storage.db import open_database
 LANG_FEED = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh"}
 
 
-def make_corpus(entries: int, on_topic: float, seed: int = 7) -> list[dict[str, Any]]:
-    """Articles with ids, languages, bodies and labels."""
+def make_corpus(
+    entries: int, on_topic: float, related: float, seed: int = 7
+) -> list[dict[str, Any]]:
+    """Articles with ids, languages, bodies and labels.
+
+    Off-topic entries are three paragraphs of one kind and language: from the hard negatives
+    (same actors, other stories: Russia-India oil, US-China tariffs...) with probability
+    ``related``, else from the unrelated articles (sport, science, domestic news).
+    """
     rng = random.Random(seed)
     ids = [s.id for s in load_seed(DEFAULT_STATEMENTS).statements]
-    pool = load_labelled(EVAL_DIR / "dev.toml", ids) + load_labelled(EVAL_DIR / "test.toml", ids)
+    pool = load_labelled(DEV_SPLIT, ids) + load_labelled(TEST_SPLIT, ids)
     positives = [a for a in pool if a.labels]
-    filler = [a for a in pool if not a.labels]
-    by_lang = {
-        lang: [p for a in filler if a.lang == lang for p in a.text.splitlines()]
+    paragraphs = {
+        (kind, lang): [
+            p for a in pool if a.kind == kind and a.lang == lang for p in a.text.splitlines()
+        ]
+        for kind in ("hard-negative", "unrelated")
         for lang in LANG_FEED
     }
     corpus = []
@@ -73,7 +82,8 @@ def make_corpus(entries: int, on_topic: float, seed: int = 7) -> list[dict[str, 
             )
         else:
             lang = rng.choice(list(LANG_FEED))
-            body = rng.sample(by_lang[lang], k=min(5, len(by_lang[lang])))
+            kind = "hard-negative" if rng.random() < related else "unrelated"
+            body = rng.sample(paragraphs[kind, lang], k=3)
             body.append(f"Ref. {rng.randrange(10**9)} — {rng.randrange(10**9)}.")
             corpus.append(
                 {
@@ -100,6 +110,7 @@ def serve(corpus: list[dict[str, Any]], feeds: int, latency: float) -> DemoServe
     for number, articles in per_feed.items():
         items = "".join(
             f"<item><guid>bench:{a['id']}</guid><title>{escape(a['title'])}</title>"
+            f"<description>{escape(split_sentences(a['body'][0])[0])}</description>"
             f"<link>{server.base}/articles/{a['id']}.html</link></item>"
             for a in articles
         )
@@ -110,11 +121,14 @@ def serve(corpus: list[dict[str, Any]], feeds: int, latency: float) -> DemoServe
     return server
 
 
-def settings_for(server: DemoServer, feeds: int, database: str) -> Settings:
+def settings_for(
+    server: DemoServer, feeds: int, database: str, gate: bool, feed_concurrency: int
+) -> Settings:
     path = Path(tempfile.mkdtemp()) / "bench.toml"
     lines = [
         f'[database]\nurl = "{database}"\n[fetch]\nallow_private_addresses = true\n'
         "per_host_delay_seconds = 0\nper_host_concurrency = 16\nconcurrency = 16\n"
+        f"feed_concurrency = {feed_concurrency}\n[matching]\ngate_entries = {str(gate).lower()}\n"
     ]
     lines += [f'[[feeds]]\nurl = "{server.base}/feeds/{n}.xml"\n' for n in range(feeds)]
     path.write_text("".join(lines), encoding="utf-8")
@@ -127,9 +141,11 @@ def recall(corpus: list[dict[str, Any]], found: dict[str, set[str]]) -> float:
     return hits / len(labelled) if labelled else 0.0
 
 
-def run_pledgewatch(corpus: list[dict[str, Any]], server: DemoServer, feeds: int) -> float:
+def run_pledgewatch(
+    corpus: list[dict[str, Any]], server: DemoServer, feeds: int, gate: bool, feed_concurrency: int
+) -> float:
     database = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    settings = settings_for(server, feeds, database)
+    settings = settings_for(server, feeds, database, gate, feed_concurrency)
     seed = load_seed(DEFAULT_STATEMENTS)
     matcher = Matcher(seed, load_encoder("use-multilingual-v3"), settings.matching.threshold)
     sessions = open_database(database)
@@ -151,7 +167,8 @@ def run_pledgewatch(corpus: list[dict[str, Any]], server: DemoServer, feeds: int
     print(
         f"pledgewatch: {entries} entries in {seconds:.1f}s = {entries / seconds:.1f} entries/s; "
         f"{summary.articles_new} articles stored, {summary.duplicates} near-duplicates, "
-        f"{summary.matches_new} matches; recall {recall(corpus, found):.3f}"
+        f"{summary.matches_new} matches, {summary.entries_gated} pages not fetched (gate); "
+        f"recall {recall(corpus, found):.3f}"
     )
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(summary.stage_seconds.items()))
     print(f"  stage seconds (fetch/extract summed over page workers): {stages}")
@@ -216,13 +233,18 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--on-topic", type=float, default=0.05)
+    parser.add_argument(
+        "--related", type=float, default=0.2, help="share of off-topic entries on the same actors"
+    )
+    parser.add_argument("--no-gate", action="store_true", help="fetch every page")
+    parser.add_argument("--feed-concurrency", type=int, default=4, help="feeds polled at once")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--baseline", action="store_true")
     args = parser.parse_args()
-    corpus = make_corpus(args.entries, args.on_topic)
+    corpus = make_corpus(args.entries, args.on_topic, args.related)
     server = serve(corpus, args.feeds, args.latency)
     with server:
-        ours = run_pledgewatch(corpus, server, args.feeds)
+        ours = run_pledgewatch(corpus, server, args.feeds, not args.no_gate, args.feed_concurrency)
         if args.baseline:
             naive = run_naive(corpus, server)
             print(f"baseline / pledgewatch time: {naive / ours:.2f}x")

@@ -129,6 +129,11 @@ def _print_summary(summary: RunSummary) -> None:
         f"{summary.matches_new} new matches in {summary.seconds:.1f}s "
         f"({summary.articles_per_second:.1f} articles/s)"
     )
+    if summary.entries_gated:
+        click.echo(
+            f"  {summary.entries_gated} pages not fetched: their entry names no scope term "
+            "(stored from the feed text)"
+        )
     if summary.revised:
         click.echo(f"  {summary.revised} articles changed and were scored again (revision kept)")
     if summary.duplicates:

@@ -67,6 +67,8 @@ class FetchSettings(_Section):
     concurrency: int = Field(default=8, ge=1, le=64)
     per_host_concurrency: int = Field(default=2, ge=1)  # requests in flight to one host
     per_host_delay_seconds: float = Field(default=0.5, ge=0)  # between two starts on one host
+    # Feeds polled at once: one feed's network waits overlap another's extraction and encoding.
+    feed_concurrency: int = Field(default=4, ge=1, le=32)
 
 
 class MatchingSettings(_Section):
@@ -75,6 +77,9 @@ class MatchingSettings(_Section):
     threshold: float = Field(default=DEFAULT_THRESHOLD, ge=-1, le=1)
     statements: Path | None = None  # None: the bundled statements of the Putin-Xi seed
     batch_size: int = Field(default=64, ge=1)
+    # Fetch a page only when its feed entry's title and summary name a scope term (any group):
+    # a page whose entry names neither Russia nor China is stored from the feed text alone.
+    gate_entries: bool = True
 
 
 def _timezone(value: str) -> str:

@@ -32,6 +32,7 @@ from storage.db import SYNC_KEY, Sessions
 
 log = logging.getLogger(__name__)
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+GATE_MIN_SUMMARY_CHARS = 80  # about one sentence: below that the entry cannot rule a page out
 
 
 @dataclass
@@ -45,6 +46,7 @@ class RunSummary:
     revised: int = 0  # stored articles whose text changed and was scored again
     passages_encoded: int = 0
     entries_seen: int = 0
+    entries_gated: int = 0  # stored from the feed text: title and summary name no scope term
     articles_new: int = 0
     matches_new: int = 0
     seconds: float = 0.0
@@ -53,6 +55,27 @@ class RunSummary:
     # Seconds spent per stage (fetch and extract summed over the page workers).
     stage_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     retry_after: dict[int, float] = field(default_factory=dict)  # feed id -> seconds asked
+
+    def absorb(self, other: RunSummary) -> None:
+        """Add another summary's counts (one feed's, polled in another thread) to this one."""
+        for name in (
+            "feeds_polled",
+            "feeds_failed",
+            "feeds_unchanged",
+            "duplicates",
+            "revised",
+            "passages_encoded",
+            "entries_seen",
+            "entries_gated",
+            "articles_new",
+            "matches_new",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
+        self.matches_by_statement.update(other.matches_by_statement)
+        for stage, seconds in other.stage_seconds.items():
+            self.stage_seconds[stage] += seconds
+        self.retry_after.update(other.retry_after)
 
     @property
     def articles_per_second(self) -> float:
@@ -79,6 +102,7 @@ class _Candidate:
     article: Extracted | None
     error: str | None
     seconds: dict[str, float] = field(default_factory=dict)
+    gated: bool = False  # not fetched: the entry names no scope term
 
 
 class Pipeline:
@@ -97,6 +121,8 @@ class Pipeline:
         self.matcher = matcher
         # Set by the daemon on SIGTERM: finish the article in hand, start nothing new.
         self.stopping = threading.Event()
+        # Feeds are polled in several threads; the encoder runs one batch at a time.
+        self._encoder_lock = threading.Lock()
 
     def sync(self) -> list[tuple[int, str, str | None]]:
         """Feeds from the config and statements from the seed into the database."""
@@ -123,17 +149,9 @@ class Pipeline:
         summary = RunSummary()
         with self.sessions.begin() as session:
             run_id = queries.start_run(session)
-        for feed_id, url, name in feeds:
-            if self.stopping.is_set():
-                break
-            try:
-                self._poll(feed_id, url, name, summary)
-            except Exception as exc:  # noqa: BLE001 - one bad feed must never stop the others
-                log.exception("feed crashed url=%s", url)
-                summary.feeds_failed += 1
-                summary.errors.append(f"feed {url}: internal_error: {type(exc).__name__}: {exc}")
-                with self.sessions.begin() as session:
-                    queries.record_feed_result(session, feed_id, None, f"internal_error: {exc}")
+        with ThreadPoolExecutor(max_workers=self.settings.fetch.feed_concurrency) as pool:
+            for part in pool.map(self._poll_safely, feeds):
+                summary.absorb(part)
         summary.seconds = time.monotonic() - started
         with self.sessions.begin() as session:
             queries.finish_run(
@@ -146,6 +164,22 @@ class Pipeline:
                 articles_new=summary.articles_new,
                 matches_new=summary.matches_new,
             )
+        return summary
+
+    def _poll_safely(self, feed: tuple[int, str, str | None]) -> RunSummary:
+        """One feed's poll, in a worker thread; its summary is merged by the caller."""
+        feed_id, url, name = feed
+        summary = RunSummary()
+        if self.stopping.is_set():
+            return summary
+        try:
+            self._poll(feed_id, url, name, summary)
+        except Exception as exc:  # noqa: BLE001 - one bad feed must never stop the others
+            log.exception("feed crashed url=%s", url)
+            summary.feeds_failed += 1
+            summary.errors.append(f"feed {url}: internal_error: {type(exc).__name__}: {exc}")
+            with self.sessions.begin() as session:
+                queries.record_feed_result(session, feed_id, None, f"internal_error: {exc}")
         return summary
 
     def _poll(self, feed_id: int, url: str, name: str | None, summary: RunSummary) -> None:
@@ -195,8 +229,11 @@ class Pipeline:
             self._revise(feed_id, changed, {e.guid: seen[e.guid][0] for e in changed}, summary)
         summary.entries_seen += len(entries)
         fresh = self._attach_known(feed_id, entries)
+        to_fetch = [e for e in fresh if self._worth_fetching(e)]
+        gated = [self._from_feed(e) for e in fresh if e not in to_fetch]
+        summary.entries_gated += len(gated)
         with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
-            candidates = list(pool.map(self._fetch_article, fresh))
+            candidates = list(pool.map(self._fetch_article, to_fetch)) + gated
         for candidate in candidates:
             for stage, seconds in candidate.seconds.items():
                 summary.stage_seconds[stage] += seconds
@@ -225,6 +262,20 @@ class Pipeline:
                         session, feed_id, known, entry.guid, entry.link, entry.updated
                     )
         return fresh
+
+    def _worth_fetching(self, entry: FeedEntry) -> bool:
+        """The gate: an entry with a real summary that names no scope term is not fetched."""
+        if not self.settings.matching.gate_entries:
+            return True
+        summary = html_to_text(entry.content or entry.summary)
+        if len(summary) < GATE_MIN_SUMMARY_CHARS:
+            return True  # a title alone says too little to skip the page
+        return self.matcher.may_concern(f"{entry.title or ''}\n{summary}")
+
+    @staticmethod
+    def _from_feed(entry: FeedEntry) -> _Candidate:
+        url = entry.link or entry.guid
+        return _Candidate(entry, url, canonical_url(url), None, None, gated=True)
 
     def _fetch_article(self, entry: FeedEntry) -> _Candidate:
         url = entry.link or entry.guid
@@ -272,7 +323,8 @@ class Pipeline:
                     if known is None:  # another worker stored the same article a moment ago
                         known = queries.find_article_id(session, candidate.canonical)
                     else:
-                        queries.save_fingerprint(session, known, print_.signature, print_.bands)
+                        if print_ is not None:
+                            queries.save_fingerprint(session, known, print_.signature, print_.bands)
                         if article_encoded.passages:
                             queries.save_vectors(
                                 session, known, self.matcher.model_id, _pack(article_encoded)
@@ -329,12 +381,17 @@ class Pipeline:
 
     def _new_stories(
         self, feed_id: int, usable: list[tuple[_Candidate, ArticleText]], summary: RunSummary
-    ) -> list[tuple[_Candidate, ArticleText, Fingerprint]]:
+    ) -> list[tuple[_Candidate, ArticleText, Fingerprint | None]]:
         """Drop the texts that are a stored story under another URL (a syndicated wire copy):
-        the feed is noted as also carrying that story, and nothing is encoded for it."""
-        stories = []
+        the feed is noted as also carrying that story, and nothing is encoded for it. Gated
+        entries are not compared: a one-line summary is too short to judge, and they are not
+        scored anyway."""
+        stories: list[tuple[_Candidate, ArticleText, Fingerprint | None]] = []
         with _timed(summary, "dedupe"), self.sessions.begin() as session:
             for candidate, text in usable:
+                if candidate.gated:
+                    stories.append((candidate, text, None))
+                    continue
                 print_ = fingerprint(text.text)
                 stored = queries.fingerprint_candidates(session, print_.bands)
                 same = [
@@ -414,7 +471,9 @@ class Pipeline:
     def _encode(self, texts: list[ArticleText]) -> list[Encoded]:
         """Passages and vectors at the precision they are stored in, so that re-scoring from
         storage reproduces the scores found at crawl time (every encoding goes through here)."""
-        return [_stored_precision(e) for e in self.matcher.encode_passages(texts)]
+        with self._encoder_lock:
+            encoded = self.matcher.encode_passages(texts)
+        return [_stored_precision(e) for e in encoded]
 
     def _matches(self, encoded: Encoded) -> list[queries.NewMatch]:
         """The statements an encoded article matches, as rows to store."""
