@@ -121,7 +121,10 @@ class Pipeline:
         self.matcher = matcher
         # Set by the daemon on SIGTERM: finish the article in hand, start nothing new.
         self.stopping = threading.Event()
-        # Feeds are polled in several threads; the encoder runs one batch at a time.
+        # Feeds may be polled in several threads: they fetch and extract side by side, but
+        # store one at a time (a story two feeds carry must meet the stored copy: one row), and
+        # the encoder runs one batch at a time.
+        self._store_lock = threading.Lock()
         self._encoder_lock = threading.Lock()
 
     def sync(self) -> list[tuple[int, str, str | None]]:
@@ -226,7 +229,8 @@ class Pipeline:
             e for e in parsed.entries if e.guid in seen and _newer(e.updated, seen[e.guid][1])
         ]
         if changed:
-            self._revise(feed_id, changed, {e.guid: seen[e.guid][0] for e in changed}, summary)
+            with self._store_lock:
+                self._revise(feed_id, changed, {e.guid: seen[e.guid][0] for e in changed}, summary)
         summary.entries_seen += len(entries)
         fresh = self._attach_known(feed_id, entries)
         to_fetch = [e for e in fresh if self._worth_fetching(e)]
@@ -237,7 +241,8 @@ class Pipeline:
         for candidate in candidates:
             for stage, seconds in candidate.seconds.items():
                 summary.stage_seconds[stage] += seconds
-        complete = self._score_and_store(feed_id, source, candidates, summary)
+        with self._store_lock:
+            complete = self._score_and_store(feed_id, source, candidates, summary)
         # The body counts as processed (validators saved) only when every entry was handled.
         validators = queries.Validators(
             response.headers.get("etag"), response.headers.get("last-modified"), body_hash

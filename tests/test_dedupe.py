@@ -36,20 +36,36 @@ def _run(config: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _ten_outlets(server: DemoServer) -> list[str]:
+    feeds = []
+    for n in range(10):
+        copy = _outlet_copy(n)
+        path = f"/outlet{n}/2025/01/13/china-russia-trade.html"
+        server.routes[path] = Route(200, "text/html", render_page(copy, server.base))
+        item = (
+            f"<item><guid>outlet{n}:{n * 7919}</guid><title>{copy['title']}</title>"
+            f"<link>{server.base}{path}</link></item>"
+        )
+        feed = f'<rss version="2.0"><channel><title>Outlet {n}</title>{item}</channel></rss>'
+        server.routes[f"/outlet{n}/rss.xml"] = Route(200, "application/rss+xml", feed.encode())
+        feeds.append(f"{server.base}/outlet{n}/rss.xml")
+    return feeds
+
+
+def test_ten_outlets_polled_four_at_a_time_still_make_one_story(
+    tmp_path: Path, database_url: str
+) -> None:
+    with DemoServer(corpus={}) as server:
+        feeds = _ten_outlets(server)
+        config = write_config(tmp_path / "c.toml", database_url, feeds, "feed_concurrency = 4\n")
+        code, out, _ = _run(config, "run", "--once")
+    assert code == 0
+    assert "1 new articles" in out and "9 entries were stories already stored" in out
+
+
 def test_ten_outlets_one_story_ten_sources(tmp_path: Path, database_url: str) -> None:
     with DemoServer(corpus={}) as server:
-        feeds = []
-        for n in range(10):
-            copy = _outlet_copy(n)
-            path = f"/outlet{n}/2025/01/13/china-russia-trade.html"
-            server.routes[path] = Route(200, "text/html", render_page(copy, server.base))
-            item = (
-                f"<item><guid>outlet{n}:{n * 7919}</guid><title>{copy['title']}</title>"
-                f"<link>{server.base}{path}</link></item>"
-            )
-            feed = f'<rss version="2.0"><channel><title>Outlet {n}</title>{item}</channel></rss>'
-            server.routes[f"/outlet{n}/rss.xml"] = Route(200, "application/rss+xml", feed.encode())
-            feeds.append(f"{server.base}/outlet{n}/rss.xml")
+        feeds = _ten_outlets(server)
         config = write_config(tmp_path / "c.toml", database_url, feeds)
         code, out, _ = _run(config, "run", "--once")
     assert code == 0

@@ -91,10 +91,10 @@ def test_the_gate_can_be_switched_off(tmp_path: Path, sqlite_url: str) -> None:
 def test_feeds_polled_concurrently_store_every_article_once(
     tmp_path: Path, sqlite_url: str
 ) -> None:
-    """Four feeds at once (the default) on one SQLite file: the demo corpus, each story once."""
+    """Four feeds at once on one SQLite file: the demo corpus, each story once."""
     with DemoServer() as server:
         feeds = [server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
-        config = write_config(tmp_path / "c.toml", sqlite_url, feeds)
+        config = write_config(tmp_path / "c.toml", sqlite_url, feeds, "feed_concurrency = 4\n")
         result = CliRunner().invoke(cli, ["--config", str(config), "run", "--once"])
         assert result.exit_code == 0, result.output
         assert "polled 4 feeds (0 failed" in result.stdout
