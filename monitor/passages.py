@@ -32,7 +32,7 @@ def split_sentences(text: str) -> list[str]:
         carry = ""
         for piece in _SENTENCE_END.split(paragraph.strip()):
             piece = (carry + " " + piece).strip() if carry else piece.strip()
-            if len(piece) + 2 * len(CJK.findall(piece)) < MIN_SENTENCE_CHARS:
+            if text_weight(piece) < MIN_SENTENCE_CHARS:
                 carry = piece
                 continue
             carry = ""
@@ -40,6 +40,11 @@ def split_sentences(text: str) -> list[str]:
         if carry:
             sentences.append(carry)
     return sentences[:MAX_SENTENCES]
+
+
+def text_weight(text: str) -> int:
+    """Length in Latin-script characters: a CJK character counts as three (about a word)."""
+    return len(text) + 2 * len(CJK.findall(text))
 
 
 def make_passages(title: str | None, text: str, windows: bool = True) -> list[Passage]:

@@ -24,7 +24,7 @@ from monitor.feeds import FeedEntry, parse_feed
 from monitor.fetch import Fetcher
 from monitor.language import detect_language
 from monitor.matching import ArticleText, Encoded, Matcher
-from monitor.passages import Passage
+from monitor.passages import Passage, text_weight
 from monitor.statements import require_statement
 from monitor.urls import canonical_url
 from storage import queries
@@ -32,7 +32,9 @@ from storage.db import SYNC_KEY, Sessions
 
 log = logging.getLogger(__name__)
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
-GATE_MIN_SUMMARY_CHARS = 80  # about one sentence: below that the entry cannot rule a page out
+# A short sentence (a CJK character counts as three): below that (a title-only feed, a "read
+# more" stub) an entry cannot rule a page out.
+GATE_MIN_SUMMARY_CHARS = 40
 
 
 @dataclass
@@ -126,6 +128,10 @@ class Pipeline:
         # the encoder runs one batch at a time.
         self._store_lock = threading.Lock()
         self._encoder_lock = threading.Lock()
+        # One pool of page workers for the pipeline's life (threads are not started per feed).
+        self._page_workers = ThreadPoolExecutor(
+            max_workers=settings.fetch.concurrency, thread_name_prefix="page"
+        )
 
     def sync(self) -> list[tuple[int, str, str | None]]:
         """Feeds from the config and statements from the seed into the database."""
@@ -233,11 +239,11 @@ class Pipeline:
                 self._revise(feed_id, changed, {e.guid: seen[e.guid][0] for e in changed}, summary)
         summary.entries_seen += len(entries)
         fresh = self._attach_known(feed_id, entries)
-        to_fetch = [e for e in fresh if self._worth_fetching(e)]
-        gated = [self._from_feed(e) for e in fresh if e not in to_fetch]
+        worth = self._worth_fetching(fresh)
+        to_fetch = [e for e, w in zip(fresh, worth, strict=True) if w]
+        gated = [self._from_feed(e) for e, w in zip(fresh, worth, strict=True) if not w]
         summary.entries_gated += len(gated)
-        with ThreadPoolExecutor(max_workers=self.settings.fetch.concurrency) as pool:
-            candidates = list(pool.map(self._fetch_article, to_fetch)) + gated
+        candidates = list(self._page_workers.map(self._fetch_article, to_fetch)) + gated
         for candidate in candidates:
             for stage, seconds in candidate.seconds.items():
                 summary.stage_seconds[stage] += seconds
@@ -268,14 +274,19 @@ class Pipeline:
                     )
         return fresh
 
-    def _worth_fetching(self, entry: FeedEntry) -> bool:
-        """The gate: an entry with a real summary that names no scope term is not fetched."""
+    def _worth_fetching(self, entries: list[FeedEntry]) -> list[bool]:
+        """The gate (Matcher.worth_fetching) on entries with a real summary; a title alone
+        says too little to skip a page."""
         if not self.settings.matching.gate_entries:
-            return True
-        summary = html_to_text(entry.content or entry.summary)
-        if len(summary) < GATE_MIN_SUMMARY_CHARS:
-            return True  # a title alone says too little to skip the page
-        return self.matcher.may_concern(f"{entry.title or ''}\n{summary}")
+            return [True] * len(entries)
+        texts = [(e.title or "", html_to_text(e.content or e.summary)) for e in entries]
+        judged = [i for i, (_, s) in enumerate(texts) if text_weight(s) >= GATE_MIN_SUMMARY_CHARS]
+        with self._encoder_lock:
+            verdicts = self.matcher.worth_fetching([". ".join(texts[i]) for i in judged])
+        worth = [True] * len(entries)
+        for i, verdict in zip(judged, verdicts, strict=True):
+            worth[i] = verdict
+        return worth
 
     @staticmethod
     def _from_feed(entry: FeedEntry) -> _Candidate:

@@ -9,6 +9,13 @@ from sqlalchemy import select
 
 from monitor.cli import cli
 from monitor.demo.server import DemoServer
+from monitor.encoders import load_encoder
+from monitor.evaluation import DEV_SPLIT, TEST_SPLIT
+from monitor.labelled import load_labelled
+from monitor.matching import Matcher
+from monitor.passages import split_sentences
+from monitor.statements import load_seed
+from seeds import DEFAULT_STATEMENTS
 from storage.db import open_database
 from storage.models import Article
 from tests.conftest import write_config
@@ -102,3 +109,17 @@ def test_feeds_polled_concurrently_store_every_article_once(
     with open_database(sqlite_url)() as session:
         urls = session.scalars(select(Article.canonical_url)).all()
     assert len(urls) == len(set(urls)) == expected
+
+
+def test_the_gate_keeps_the_labelled_follow_ups_and_skips_unrelated_news() -> None:
+    """On every labelled article of both splits (title + lead sentence as the feed entry)."""
+    seed = load_seed(DEFAULT_STATEMENTS)
+    matcher = Matcher(seed, load_encoder("use-multilingual-v3"), 0.15)
+    ids = [s.id for s in seed.statements]
+    articles = load_labelled(DEV_SPLIT, ids) + load_labelled(TEST_SPLIT, ids)
+    entries = [f"{a.title}. {split_sentences(a.text)[0]}" for a in articles]
+    fetched = dict(zip((a.id for a in articles), matcher.worth_fetching(entries), strict=True))
+    positives = [a.id for a in articles if a.labels]
+    unrelated = [a.id for a in articles if a.kind == "unrelated"]
+    assert sum(fetched[i] for i in positives) >= 0.98 * len(positives)  # 97 of 98 today
+    assert sum(not fetched[i] for i in unrelated) >= 0.9 * len(unrelated)  # 30 of 31 today
