@@ -11,7 +11,7 @@ fetched and extracted, every sentence embedded and compared by best cosine, no s
 deduplication) with as many page workers, and prints the ratio.
 
 Usage: python bench/pipeline.py [--entries 1000] [--feeds 100] [--on-topic 0.05]
-       [--related 0.2] [--latency 0.0] [--baseline] [--no-gate] [--feed-concurrency 1]
+       [--related 0.2] [--latency 0.0] [--baseline] [--no-gate] [--feed-concurrency 4]
        [--page-workers 4]
 """
 
@@ -369,7 +369,7 @@ def main() -> None:
         "--related", type=float, default=0.2, help="share of off-topic entries on the same actors"
     )
     parser.add_argument("--no-gate", action="store_true", help="fetch every page")
-    parser.add_argument("--feed-concurrency", type=int, default=1, help="feeds polled at once")
+    parser.add_argument("--feed-concurrency", type=int, default=4, help="feeds polled at once")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--baseline", action="store_true")
     parser.add_argument("--page-workers", type=int, default=PAGE_WORKERS, help="both runs")

@@ -27,7 +27,7 @@ from monitor.errors import ConfigError, PledgewatchError
 from monitor.fetch import Fetcher
 from monitor.labelled import load_labelled
 from monitor.matching import Matcher
-from monitor.pipeline import Pipeline, RunSummary
+from monitor.pipeline import Pipeline, RunSummary, feedback_examples
 from monitor.statements import Seed, load_seed, require_statement
 from seeds import DEFAULT_STATEMENTS
 from storage import queries, schedule
@@ -116,7 +116,9 @@ def _pipeline(settings: Settings) -> Iterator[Pipeline]:
     sessions = open_database(settings.database.url)
     matching = settings.matching
     encoder = load_encoder(matching.model, matching.device, matching.batch_size)
-    matcher = Matcher(seed, encoder, matching.threshold)
+    # The seed's labelled examples and the stored articles analysts gave a verdict on.
+    examples = [*seed.examples, *feedback_examples(sessions)]
+    matcher = Matcher(seed, encoder, matching.threshold, examples=examples)
     with Fetcher(settings.fetch) as fetcher:
         yield Pipeline(settings, sessions, fetcher, matcher)
 
@@ -369,6 +371,90 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
         click.echo(f"  « {m.passage} »")
     if not detail.matches:
         click.echo("\nno matches")
+
+
+@cli.group()
+def feedback() -> None:
+    """Analysts' verdicts: does an article report on a statement?
+
+    A verdict decides the article's own match, and the article becomes a labelled example that
+    new articles are compared with (run `pledgewatch rescore` to apply it to stored ones).
+    Example: pledgewatch feedback mark 42 energy-supplier --no
+    """
+
+
+@feedback.command("mark")
+@click.argument("article")
+@click.argument("statement")
+@click.option("--yes/--no", "relevant", required=True, help="It reports on it, or it does not.")
+@click.pass_context
+@_fail_cleanly
+def feedback_mark(ctx: click.Context, article: str, statement: str, relevant: bool) -> None:
+    """Record a verdict on ARTICLE (id or URL) for STATEMENT and re-score that article."""
+    settings = _settings(ctx)
+    require_statement(_seed(settings), statement)
+    article_id = _stored_article(ctx, article)
+    with _pipeline(settings) as pipeline:
+        pipeline.sync()  # the statement must exist in the database
+        with pipeline.sessions.begin() as session:
+            queries.set_feedback(session, article_id, statement, relevant)
+        _rescore_one(pipeline, article_id, statement)
+
+
+@feedback.command("clear")
+@click.argument("article")
+@click.argument("statement", required=False)
+@click.pass_context
+@_fail_cleanly
+def feedback_clear(ctx: click.Context, article: str, statement: str | None) -> None:
+    """Forget the verdicts on ARTICLE (or on one STATEMENT) and re-score that article."""
+    settings = _settings(ctx)
+    article_id = _stored_article(ctx, article)
+    with _pipeline(settings) as pipeline:
+        with pipeline.sessions.begin() as session:
+            cleared = queries.clear_feedback(session, article_id, statement)
+        click.echo(f"{cleared} verdicts cleared")
+        _rescore_one(pipeline, article_id, statement)
+
+
+@feedback.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def feedback_list(ctx: click.Context, fmt: str) -> None:
+    """Every verdict, newest first. Example: pledgewatch feedback list"""
+    with _sessions(ctx)() as session:
+        rows = queries.list_feedback(session)
+    records = [
+        {
+            "article": r.article_id,
+            "statement": r.statement_id,
+            "verdict": "yes" if r.relevant else "no",
+            "title": r.title,
+            "url": r.url,
+            "at": _plain(r.created_at),
+        }
+        for r in rows
+    ]
+    _emit(records, fmt, ["article", "statement", "verdict", "title", "url", "at"])
+
+
+def _stored_article(ctx: click.Context, ref: str) -> int:
+    with _sessions(ctx)() as session:
+        found = queries.find_article(session, ref)
+        if found is None:
+            raise PledgewatchError(f"no stored article with id or URL {ref!r}")
+        return found.id
+
+
+def _rescore_one(pipeline: Pipeline, article_id: int, statement: str | None) -> None:
+    """The article's own matches follow its verdicts at once (its own example is not used)."""
+    pipeline.rescore(statement, articles=[article_id])
+    with pipeline.sessions() as session:
+        detail = queries.article_detail(session, str(article_id))
+    assert detail is not None
+    matched = [m.statement_id for m in detail.matches]
+    click.echo(f"article {article_id} now matches: {', '.join(matched) or 'nothing'}")
 
 
 @cli.group()

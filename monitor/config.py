@@ -67,9 +67,9 @@ class FetchSettings(_Section):
     concurrency: int = Field(default=8, ge=1, le=64)
     per_host_concurrency: int = Field(default=2, ge=1)  # requests in flight to one host
     per_host_delay_seconds: float = Field(default=0.5, ge=0)  # between two starts on one host
-    # Feeds polled at once: one feed's network waits overlap another's extraction. 1 (default)
-    # stores feeds in a fixed order; raise it (e.g. 4) where feeds and pages are slow to answer.
-    feed_concurrency: int = Field(default=1, ge=1, le=32)
+    # Feeds polled at once: one feed's network waits overlap another's extraction (they still
+    # store one at a time). 1 polls and stores them in the configured order.
+    feed_concurrency: int = Field(default=4, ge=1, le=32)
 
 
 class MatchingSettings(_Section):

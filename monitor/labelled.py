@@ -19,10 +19,18 @@ class LabelledArticle:
     labels: frozenset[str]  # the statements the article reports on; empty: none of them
     kind: str  # positive | hard-negative | unrelated
     group: str | None = None  # the same story told by several outlets or in several languages
+    # Statements judged NOT reported on; None: every statement not in labels (a fully labelled
+    # article). An analyst's verdicts on a stored article judge only some statements.
+    rejected: frozenset[str] | None = None
 
     @property
     def story(self) -> str:
         return self.group or self.id
+
+    def rejects(self, statement_id: str) -> bool:
+        if self.rejected is None:
+            return statement_id not in self.labels
+        return statement_id in self.rejected
 
 
 def load_labelled(path: Path, statement_ids: Iterable[str]) -> list[LabelledArticle]:

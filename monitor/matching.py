@@ -103,9 +103,13 @@ class Matcher:
             tuple(examples),
             dim,
         )
+        shape = (len(examples), len(seed.statements))
         self._example_labels = np.array(
             [[s.id in e.labels for s in seed.statements] for e in examples], dtype=bool
-        ).reshape(len(examples), len(seed.statements))
+        ).reshape(shape)
+        self._example_rejects = np.array(
+            [[e.rejects(s.id) for s in seed.statements] for e in examples], dtype=bool
+        ).reshape(shape)
         self._example_stories = np.array([e.story for e in examples], dtype=object)
 
     @property
@@ -173,9 +177,9 @@ class Matcher:
         without it (0 where either is missing). Coverage of one statement keeps reading alike."""
         keep = self._example_stories != story
         similarity = self._example_vectors[keep] @ _unit_mean(vectors)
-        labels = self._example_labels[keep]
+        labels, rejects = self._example_labels[keep], self._example_rejects[keep]
         with_it = np.where(labels, similarity[:, None], -np.inf).max(axis=0, initial=-np.inf)
-        without = np.where(~labels, similarity[:, None], -np.inf).max(axis=0, initial=-np.inf)
+        without = np.where(rejects, similarity[:, None], -np.inf).max(axis=0, initial=-np.inf)
         both = np.isfinite(with_it) & np.isfinite(without)
         return np.where(both, with_it, 0.0) - np.where(both, without, 0.0)
 

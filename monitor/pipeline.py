@@ -22,6 +22,7 @@ from monitor.errors import ExtractError, FeedError, FetchError
 from monitor.extract import Extracted, extract_article, html_to_text
 from monitor.feeds import FeedEntry, parse_feed
 from monitor.fetch import Fetcher
+from monitor.labelled import LabelledArticle
 from monitor.language import detect_language
 from monitor.matching import ArticleText, Encoded, Matcher
 from monitor.passages import Passage, text_weight
@@ -390,7 +391,9 @@ class Pipeline:
                 if not revised:
                     continue
                 (encoded,) = self._encode([text])
-                queries.replace_matches(session, article_id, model, None, self._matches(encoded))
+                verdicts = queries.verdicts(session, [article_id]).get(article_id)
+                matches = self._matches(encoded, article_id, verdicts)
+                queries.replace_matches(session, article_id, model, None, matches)
                 if encoded.passages:
                     queries.save_vectors(session, article_id, model, _pack(encoded))
                 summary.revised += 1
@@ -430,9 +433,13 @@ class Pipeline:
         return stories
 
     def rescore(
-        self, statement: str | None = None, on_batch: Callable[[int], None] | None = None
+        self,
+        statement: str | None = None,
+        on_batch: Callable[[int], None] | None = None,
+        articles: list[int] | None = None,
     ) -> RescoreSummary:
-        """Recompute matches over stored articles (no fetching), reusing stored passage vectors."""
+        """Recompute matches over stored articles (all, or these ids) without fetching anything,
+        reusing stored passage vectors."""
         started = time.monotonic()
         if statement is not None:
             require_statement(self.matcher.seed, statement)
@@ -441,7 +448,7 @@ class Pipeline:
         model = self.matcher.model_id
         summary = RescoreSummary()
         with self.sessions() as reader:
-            for batch in queries.article_batches(reader):
+            for batch in queries.article_batches(reader, only=articles):
                 self._rescore_batch(batch, model, only, summary)
                 if on_batch:
                     on_batch(len(batch))
@@ -458,9 +465,9 @@ class Pipeline:
         texts = [ArticleText(title, text) for _, title, text in batch]
         passages = [self.matcher.passages(t) for t in texts]
         with self.sessions.begin() as session:
-            stored = queries.load_vectors(
-                session, [article_id for article_id, _, _ in batch], model
-            )
+            ids = [article_id for article_id, _, _ in batch]
+            stored = queries.load_vectors(session, ids, model)
+            judged = queries.verdicts(session, ids)
             missing = [
                 i
                 for i, ps in enumerate(passages)
@@ -479,7 +486,7 @@ class Pipeline:
                         summary.encoded += 1
                     else:
                         encoded = _unpack(passages[i], stored[article_id])
-                    matches = self._matches(encoded)
+                    matches = self._matches(encoded, article_id, judged.get(article_id))
                 removed, added = queries.replace_matches(session, article_id, model, only, matches)
                 summary.removed += removed
                 summary.added += added
@@ -491,13 +498,21 @@ class Pipeline:
             encoded = self.matcher.encode_passages(texts)
         return [_stored_precision(e) for e in encoded]
 
-    def _matches(self, encoded: Encoded) -> list[queries.NewMatch]:
-        """The statements an encoded article matches, as rows to store."""
+    def _matches(
+        self,
+        encoded: Encoded,
+        article_id: int | None = None,
+        verdicts: dict[str, bool] | None = None,
+    ) -> list[queries.NewMatch]:
+        """The statements an encoded article matches, as rows to store. An analyst's verdict on
+        the article decides over its score, and its own example is not used to score it."""
         model = self.matcher.model_id
+        story = feedback_story(article_id) if article_id is not None else None
+        verdicts = verdicts or {}
         return [
             queries.NewMatch(s.statement_id, s.score, s.passage, s.position, model)
-            for s in self.matcher.score_encoded(encoded)
-            if s.matched
+            for s in self.matcher.score_encoded(encoded, story)
+            if verdicts.get(s.statement_id, s.matched)
         ]
 
     @staticmethod
@@ -528,6 +543,29 @@ class Pipeline:
             "text_origin": "page" if article else "feed",
             "extract_error": candidate.error,
         }
+
+
+def feedback_story(article_id: int) -> str:
+    """The story key of a stored article used as a labelled example (analyst feedback)."""
+    return f"article:{article_id}"
+
+
+def feedback_examples(sessions: Sessions) -> list[LabelledArticle]:
+    """The stored articles analysts gave a verdict on, as labelled examples for the matcher."""
+    with sessions() as session:
+        judged = queries.judged_articles(session)
+    return [
+        LabelledArticle(
+            id=feedback_story(article_id),
+            lang="",
+            title=title or "",
+            text=text,
+            labels=frozenset(s for s, relevant in verdicts.items() if relevant),
+            kind="feedback",
+            rejected=frozenset(s for s, relevant in verdicts.items() if not relevant),
+        )
+        for article_id, title, text, verdicts in judged
+    ]
 
 
 @contextmanager

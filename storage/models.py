@@ -193,6 +193,24 @@ class Match(Base):
     statement: Mapped[Statement] = relationship()
 
 
+class Feedback(Base):
+    """An analyst's verdict: does this article report on this statement? Verdicts override the
+    article's own match and make it a labelled example for scoring the others."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("article_id", "statement_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    statement_id: Mapped[str] = mapped_column(
+        ForeignKey("statements.id", ondelete="CASCADE"), index=True
+    )
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class PassageVectors(Base):
     """An in-scope article's passage vectors for one model: re-scoring needs no re-encoding."""
 

@@ -15,6 +15,7 @@ from storage.models import (
     Article,
     Digest,
     Feed,
+    Feedback,
     Fingerprint,
     FingerprintBand,
     Match,
@@ -382,12 +383,17 @@ class ArticleDetail:
     matches: list[MatchRow]
 
 
-def article_detail(session: Session, ref: str) -> ArticleDetail | None:
-    """An article by id, URL or canonical URL, with its matches and the feeds that carried it."""
+def find_article(session: Session, ref: str) -> Article | None:
+    """An article by id, URL or canonical URL."""
     condition = (Article.url == ref) | (Article.canonical_url == ref)
     if ref.isdigit():
         condition |= Article.id == int(ref)
-    article = session.scalars(select(Article).where(condition).limit(1)).first()
+    return session.scalars(select(Article).where(condition).limit(1)).first()
+
+
+def article_detail(session: Session, ref: str) -> ArticleDetail | None:
+    """An article by id, URL or canonical URL, with its matches and the feeds that carried it."""
+    article = find_article(session, ref)
     if article is None:
         return None
     feeds = article_sources(session, [article.id]).get(article.id, [])
@@ -411,6 +417,81 @@ def article_detail(session: Session, ref: str) -> ArticleDetail | None:
     )
 
 
+# --- analysts' feedback ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    article_id: int
+    title: str | None
+    url: str
+    statement_id: str
+    relevant: bool
+    created_at: datetime
+
+
+def set_feedback(session: Session, article_id: int, statement_id: str, relevant: bool) -> None:
+    """Record (or change) the verdict on one (article, statement) pair."""
+    row = session.scalars(
+        select(Feedback).where(
+            (Feedback.article_id == article_id) & (Feedback.statement_id == statement_id)
+        )
+    ).first()
+    if row is None:
+        session.add(Feedback(article_id=article_id, statement_id=statement_id, relevant=relevant))
+    else:
+        row.relevant, row.created_at = relevant, utcnow()
+
+
+def clear_feedback(session: Session, article_id: int, statement_id: str | None = None) -> int:
+    """Forget the verdicts on an article (or on one of its statements); how many were there."""
+    condition = Feedback.article_id == article_id
+    if statement_id is not None:
+        condition &= Feedback.statement_id == statement_id
+    rows = list(session.scalars(select(Feedback).where(condition)))
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+def list_feedback(session: Session) -> list[FeedbackRow]:
+    rows = session.execute(
+        select(Feedback, Article.title, Article.url)
+        .join(Article, Feedback.article_id == Article.id)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    ).all()
+    return [
+        FeedbackRow(f.article_id, title, url, f.statement_id, f.relevant, f.created_at)
+        for f, title, url in rows
+    ]
+
+
+def verdicts(session: Session, article_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    """article id -> statement id -> relevant, for the articles that have any."""
+    ids = list(article_ids)
+    found: dict[int, dict[str, bool]] = {}
+    if ids:
+        rows = session.execute(
+            select(Feedback.article_id, Feedback.statement_id, Feedback.relevant).where(
+                Feedback.article_id.in_(ids)
+            )
+        )
+        for article_id, statement_id, relevant in rows:
+            found.setdefault(article_id, {})[statement_id] = relevant
+    return found
+
+
+def judged_articles(session: Session) -> list[tuple[int, str | None, str, dict[str, bool]]]:
+    """Every article with a verdict: (id, title, text, statement id -> relevant)."""
+    rows = session.execute(
+        select(Article.id, Article.title, Article.text)
+        .where(Article.id.in_(select(Feedback.article_id)))
+        .order_by(Article.id)
+    ).all()
+    judged = verdicts(session, [r.id for r in rows])
+    return [(r.id, r.title, r.text, judged[r.id]) for r in rows]
+
+
 def article_texts(session: Session, article_ids: Iterable[int]) -> dict[int, str]:
     ids = list(article_ids)
     if not ids:
@@ -419,17 +500,15 @@ def article_texts(session: Session, article_ids: Iterable[int]) -> dict[int, str
 
 
 def article_batches(
-    session: Session, batch_size: int = 200
+    session: Session, batch_size: int = 200, only: Sequence[int] | None = None
 ) -> Iterator[list[tuple[int, str | None, str]]]:
-    """All stored articles as (id, title, text), in id order, a batch at a time."""
+    """All stored articles (or these ids) as (id, title, text), in id order, a batch at a time."""
     last = 0
     while True:
-        rows = session.execute(
-            select(Article.id, Article.title, Article.text)
-            .where(Article.id > last)
-            .order_by(Article.id)
-            .limit(batch_size)
-        ).all()
+        query = select(Article.id, Article.title, Article.text).where(Article.id > last)
+        if only is not None:
+            query = query.where(Article.id.in_(only))
+        rows = session.execute(query.order_by(Article.id).limit(batch_size)).all()
         if not rows:
             return
         yield [(r.id, r.title, r.text) for r in rows]
