@@ -133,8 +133,8 @@ def _print_summary(summary: RunSummary) -> None:
     )
     if summary.entries_gated:
         click.echo(
-            f"  {summary.entries_gated} pages not fetched: their entry names no scope term "
-            "(stored from the feed text)"
+            f"  {summary.entries_gated} pages not fetched: the gate judged their entry off "
+            "topic (stored from the feed text)"
         )
     if summary.revised:
         click.echo(f"  {summary.revised} articles changed and were scored again (revision kept)")
