@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
+from monitor.cli import cli
 from monitor.demo.server import DemoServer, Route
 
 PG_ADMIN_URL = os.environ.get(
@@ -87,6 +89,16 @@ def demo_server() -> Iterator[DemoServer]:
     """The demo corpus served on 127.0.0.1, plus a few broken routes."""
     with DemoServer(extra=BROKEN_ROUTES) as server:
         yield server
+
+
+@pytest.fixture
+def crawled(tmp_path: Path, demo_server: DemoServer, database_url: str) -> Path:
+    """The demo corpus crawled once into the test database; the config file pointing at it."""
+    feeds = [demo_server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
+    config = write_config(tmp_path / "c.toml", database_url, feeds)
+    result = CliRunner().invoke(cli, ["--config", str(config), "run", "--once"])
+    assert result.exit_code == 0, result.output
+    return config
 
 
 def write_config(path: Path, database_url: str, feed_urls: list[str], extra: str = "") -> Path:

@@ -6,12 +6,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.demo.server import DemoServer
-from tests.conftest import write_config
 
 
 def _invoke(config: Path, *args: str, code: int = 0) -> str:
@@ -23,14 +20,6 @@ def _invoke(config: Path, *args: str, code: int = 0) -> str:
 def _matches(config: Path) -> list[dict[str, object]]:
     out = _invoke(config, "matches", "--format", "jsonl")
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-
-
-@pytest.fixture
-def crawled(tmp_path: Path, demo_server: DemoServer, database_url: str) -> Path:
-    feeds = [demo_server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
-    config = write_config(tmp_path / "c.toml", database_url, feeds)
-    _invoke(config, "run", "--once")
-    return config
 
 
 def test_a_rejected_match_disappears_and_a_confirmed_one_appears(crawled: Path) -> None:

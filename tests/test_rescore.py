@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
@@ -13,7 +12,6 @@ from monitor.demo.server import DemoServer
 from seeds import DEFAULT_STATEMENTS
 from storage import queries
 from storage.db import open_database
-from tests.conftest import write_config
 
 NEW_STATEMENT = """
 [[statements]]
@@ -35,14 +33,6 @@ def _matches(config: Path) -> set[tuple[str, str, float]]:
     out = _invoke(config, "matches", "--format", "jsonl")
     rows = [json.loads(line) for line in out.splitlines()]
     return {(r["article_url"], r["statement_id"], r["score"]) for r in rows}
-
-
-@pytest.fixture
-def crawled(tmp_path: Path, demo_server: DemoServer, database_url: str) -> Path:
-    feeds = [demo_server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
-    config = write_config(tmp_path / "c.toml", database_url, feeds)
-    _invoke(config, "run", "--once")
-    return config
 
 
 def test_rescore_reproduces_the_crawl_and_fetches_nothing(
