@@ -27,7 +27,7 @@ from monitor.errors import ConfigError, PledgewatchError
 from monitor.fetch import Fetcher
 from monitor.labelled import load_labelled
 from monitor.matching import Matcher
-from monitor.pipeline import Pipeline, RunSummary, feedback_examples
+from monitor.pipeline import Pipeline, RunSummary
 from monitor.statements import Seed, load_seed, require_statement
 from seeds import DEFAULT_STATEMENTS
 from storage import queries, schedule
@@ -116,9 +116,8 @@ def _pipeline(settings: Settings) -> Iterator[Pipeline]:
     sessions = open_database(settings.database.url)
     matching = settings.matching
     encoder = load_encoder(matching.model, matching.device, matching.batch_size)
-    # The seed's labelled examples and the stored articles analysts gave a verdict on.
-    examples = [*seed.examples, *feedback_examples(sessions)]
-    matcher = Matcher(seed, encoder, matching.threshold, examples=examples)
+    # Verdicts stored by analysts join the seed's examples in Pipeline.refresh_examples.
+    matcher = Matcher(seed, encoder, matching.threshold)
     with Fetcher(settings.fetch) as fetcher:
         yield Pipeline(settings, sessions, fetcher, matcher)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -95,13 +94,8 @@ class Matcher:
         examples = list(seed.examples if examples is None else examples)
         if not self.options.examples_weight:
             examples = []
-        dim = self._wording_vectors.shape[1]
-        # Encoders are plain objects, hashed by identity: fine for the cache.
         self._example_vectors = _article_vectors(
-            encoder,  # type: ignore[arg-type]
-            self.options.windows,
-            tuple(examples),
-            dim,
+            encoder, self.options.windows, examples, self._wording_vectors.shape[1]
         )
         shape = (len(examples), len(seed.statements))
         self._example_labels = np.array(
@@ -111,6 +105,10 @@ class Matcher:
             [[e.rejects(s.id) for s in seed.statements] for e in examples], dtype=bool
         ).reshape(shape)
         self._example_stories = np.array([e.story for e in examples], dtype=object)
+
+    def with_examples(self, examples: Sequence[LabelledArticle]) -> Matcher:
+        """The same matcher comparing articles with these examples."""
+        return Matcher(self.seed, self.encoder, self.threshold, self.options, examples)
 
     @property
     def model_id(self) -> str:
@@ -230,22 +228,31 @@ class Matcher:
         return results
 
 
-@lru_cache(maxsize=8)
+# Example vectors by (model id, windows, title, text): matchers rebuilt when analysts add a verdict
+# (or built per cross-validation fold) encode only the examples they have not seen.
+_EXAMPLE_CACHE: dict[tuple[str, bool, str, str], np.ndarray] = {}
+_EXAMPLE_CACHE_LIMIT = 20_000
+
+
 def _article_vectors(
-    encoder: Encoder, windows: bool, examples: tuple[LabelledArticle, ...], dim: int
+    encoder: Encoder, windows: bool, examples: Sequence[LabelledArticle], dim: int
 ) -> np.ndarray:
-    """One unit vector per example, the mean of its passages (scope not applied); cached, as
-    every matcher of a process uses the same examples."""
+    """One unit vector per example, the mean of its passages (scope not applied)."""
     if not examples:
         return np.zeros((0, dim), dtype=np.float32)
-    passages = [make_passages(e.title, e.text, windows) for e in examples]
-    vectors = encoder.encode([p.text for ps in passages for p in ps])
-    means, start = [], 0
-    for article_passages in passages:
-        end = start + len(article_passages)
-        means.append(_unit_mean(vectors[start:end]))
-        start = end
-    return np.stack(means)
+    keys = [(encoder.model_id, windows, e.title, e.text) for e in examples]
+    missing = {k: e for k, e in zip(keys, examples, strict=True) if k not in _EXAMPLE_CACHE}
+    if missing:
+        passages = [make_passages(e.title, e.text, windows) for e in missing.values()]
+        vectors = encoder.encode([p.text for ps in passages for p in ps])
+        if len(_EXAMPLE_CACHE) > _EXAMPLE_CACHE_LIMIT:
+            _EXAMPLE_CACHE.clear()
+        start = 0
+        for key, article_passages in zip(missing, passages, strict=True):
+            end = start + len(article_passages)
+            _EXAMPLE_CACHE[key] = _unit_mean(vectors[start:end])
+            start = end
+    return np.stack([_EXAMPLE_CACHE[k] for k in keys])
 
 
 def _unit_mean(vectors: np.ndarray) -> np.ndarray:

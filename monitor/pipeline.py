@@ -122,6 +122,9 @@ class Pipeline:
         self.sessions = sessions
         self.fetcher = fetcher
         self.matcher = matcher
+        # The matcher given holds the seed's examples; verdicts join in refresh_examples.
+        self._seed_examples = matcher.seed.examples
+        self._feedback_mark: tuple[object, ...] = (0, None, None)
         # Set by the daemon on SIGTERM: finish the article in hand, start nothing new.
         self.stopping = threading.Event()
         # Feeds may be polled in several threads: they fetch and extract side by side, but
@@ -153,9 +156,21 @@ class Pipeline:
         """Poll every configured feed once and process its new entries."""
         return self.poll_feeds(self.sync())
 
+    def refresh_examples(self) -> None:
+        """Verdicts analysts gave since the matcher was built (feedback mark, another worker)
+        join its examples: a running daemon uses them from its next poll."""
+        with self.sessions() as session:
+            mark = queries.feedback_mark(session)
+        if mark == self._feedback_mark:
+            return
+        examples = [*self._seed_examples, *feedback_examples(self.sessions)]
+        self.matcher = self.matcher.with_examples(examples)
+        self._feedback_mark = mark
+
     def poll_feeds(self, feeds: list[tuple[int, str, str | None]]) -> RunSummary:
         """Poll these feeds (id, url, name) and store what is new; recorded as one run."""
         started = time.monotonic()
+        self.refresh_examples()
         summary = RunSummary()
         with self.sessions.begin() as session:
             run_id = queries.start_run(session)
@@ -444,6 +459,7 @@ class Pipeline:
         if statement is not None:
             require_statement(self.matcher.seed, statement)
         self.sync()
+        self.refresh_examples()
         only = {statement} if statement else None
         model = self.matcher.model_id
         summary = RescoreSummary()

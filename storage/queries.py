@@ -466,6 +466,14 @@ def list_feedback(session: Session) -> list[FeedbackRow]:
     ]
 
 
+def feedback_mark(session: Session) -> tuple[int, int | None, datetime | None]:
+    """Changes whenever a verdict is added, changed or cleared: (count, last id, last time)."""
+    count, last_id, last_at = session.execute(
+        select(func.count(Feedback.id), func.max(Feedback.id), func.max(Feedback.created_at))
+    ).one()
+    return int(count), last_id, last_at
+
+
 def verdicts(session: Session, article_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
     """article id -> statement id -> relevant, for the articles that have any."""
     ids = list(article_ids)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from monitor.cli import cli
+from monitor.cli import _pipeline, cli
+from monitor.config import load_settings
 
 
 def _invoke(config: Path, *args: str, code: int = 0) -> str:
@@ -73,3 +74,22 @@ def test_unknown_article_or_statement_is_refused(crawled: Path) -> None:
     assert "unknown statement id" in _invoke(
         crawled, "feedback", "mark", "1", "nope", "--no", code=1
     )
+
+
+def test_a_running_pipeline_takes_up_verdicts_given_meanwhile(crawled: Path) -> None:
+    """As a daemon does: the pipeline is built once, an analyst marks an article from another
+    command, and the pipeline's next pass compares articles with it (no restart)."""
+    settings = load_settings(crawled)
+    rows = _matches(crawled)
+    counts = Counter(str(m["statement_id"]) for m in rows)
+    statement = counts.most_common(1)[0][0]
+    before = {m["article_url"]: m["score"] for m in rows if m["statement_id"] == statement}
+    url = next(iter(before))
+    with _pipeline(settings) as running:
+        _invoke(crawled, "feedback", "mark", str(url), statement, "--no")
+        running.rescore()
+    after = {
+        m["article_url"]: m["score"] for m in _matches(crawled) if m["statement_id"] == statement
+    }
+    others = [u for u in before if u != url]
+    assert any(u not in after or after[u] < before[u] for u in others)
