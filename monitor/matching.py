@@ -145,14 +145,12 @@ class Matcher:
 
     def encode_passages(self, articles: Sequence[ArticleText]) -> list[Encoded]:
         """Passages and their vectors for each article; one encoder call for all of them."""
-        passages = [self.passages(a) for a in articles]
-        vectors = self.encoder.encode([p.text for ps in passages for p in ps])
-        encoded, start = [], 0
-        for article_passages in passages:
-            end = start + len(article_passages)
-            encoded.append(Encoded(article_passages, vectors[start:end]))
-            start = end
-        return encoded
+        return self.encode([self.passages(a) for a in articles])
+
+    def encode(self, passages: Sequence[list[Passage]]) -> list[Encoded]:
+        """Vectors for passages split earlier (one list per article); one encoder call."""
+        vectors = _encode_grouped(self.encoder, passages)
+        return [Encoded(ps, v) for ps, v in zip(passages, vectors, strict=True)]
 
     def score_articles(
         self, articles: Sequence[ArticleText], stories: Sequence[str | None] | None = None
@@ -244,15 +242,18 @@ def _article_vectors(
     missing = {k: e for k, e in zip(keys, examples, strict=True) if k not in _EXAMPLE_CACHE}
     if missing:
         passages = [make_passages(e.title, e.text, windows) for e in missing.values()]
-        vectors = encoder.encode([p.text for ps in passages for p in ps])
         if len(_EXAMPLE_CACHE) > _EXAMPLE_CACHE_LIMIT:
             _EXAMPLE_CACHE.clear()
-        start = 0
-        for key, article_passages in zip(missing, passages, strict=True):
-            end = start + len(article_passages)
-            _EXAMPLE_CACHE[key] = _unit_mean(vectors[start:end])
-            start = end
+        for key, vectors in zip(missing, _encode_grouped(encoder, passages), strict=True):
+            _EXAMPLE_CACHE[key] = _unit_mean(vectors)
     return np.stack([_EXAMPLE_CACHE[k] for k in keys])
+
+
+def _encode_grouped(encoder: Encoder, groups: Sequence[list[Passage]]) -> list[np.ndarray]:
+    """One encoder call for every group's passages; the vectors split back per group."""
+    vectors = encoder.encode([p.text for group in groups for p in group])
+    bounds = np.cumsum([0, *(len(group) for group in groups)])
+    return [vectors[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
 def _unit_mean(vectors: np.ndarray) -> np.ndarray:

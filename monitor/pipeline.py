@@ -49,7 +49,7 @@ class RunSummary:
     revised: int = 0  # stored articles whose text changed and was scored again
     passages_encoded: int = 0
     entries_seen: int = 0
-    entries_gated: int = 0  # stored from the feed text: title and summary name no scope term
+    entries_gated: int = 0  # stored from the feed text: the gate judged the entry off topic
     articles_new: int = 0
     matches_new: int = 0
     seconds: float = 0.0
@@ -105,7 +105,7 @@ class _Candidate:
     article: Extracted | None
     error: str | None
     seconds: dict[str, float] = field(default_factory=dict)
-    gated: bool = False  # not fetched: the entry names no scope term
+    gated: bool = False  # not fetched: the gate judged the entry off topic
 
 
 class Pipeline:
@@ -123,7 +123,6 @@ class Pipeline:
         self.fetcher = fetcher
         self.matcher = matcher
         # The matcher given holds the seed's examples; verdicts join in refresh_examples.
-        self._seed_examples = matcher.seed.examples
         self._feedback_mark: tuple[object, ...] = (0, None, None)
         # Set by the daemon on SIGTERM: finish the article in hand, start nothing new.
         self.stopping = threading.Event()
@@ -163,7 +162,7 @@ class Pipeline:
             mark = queries.feedback_mark(session)
         if mark == self._feedback_mark:
             return
-        examples = [*self._seed_examples, *feedback_examples(self.sessions)]
+        examples = [*self.matcher.seed.examples, *feedback_examples(self.sessions)]
         self.matcher = self.matcher.with_examples(examples)
         self._feedback_mark = mark
 
@@ -338,7 +337,7 @@ class Pipeline:
                 summary.errors.append(f"article {candidate.url}: no text ({candidate.error})")
         stories = self._new_stories(feed_id, usable, summary)
         with _timed(summary, "encode"):
-            encoded = self._encode([t for _, t, _ in stories])
+            encoded = self._encode([self.matcher.passages(t) for _, t, _ in stories])
         summary.passages_encoded += sum(len(e.passages) for e in encoded)
         for (candidate, text, print_), article_encoded in zip(stories, encoded, strict=True):
             if self.stopping.is_set():
@@ -405,7 +404,7 @@ class Pipeline:
                 )
                 if not revised:
                     continue
-                (encoded,) = self._encode([text])
+                (encoded,) = self._encode([self.matcher.passages(text)])
                 verdicts = queries.verdicts(session, [article_id]).get(article_id)
                 matches = self._matches(encoded, article_id, verdicts)
                 queries.replace_matches(session, article_id, model, None, matches)
@@ -490,7 +489,7 @@ class Pipeline:
                 if ps
                 and _passages_hash(ps) != getattr(stored.get(batch[i][0]), "passages_hash", "")
             ]
-            fresh = dict(zip(missing, self._encode([texts[i] for i in missing]), strict=True))
+            fresh = dict(zip(missing, self._encode([passages[i] for i in missing]), strict=True))
             for i, (article_id, _, _) in enumerate(batch):
                 summary.articles += 1
                 matches: list[queries.NewMatch] = []
@@ -507,11 +506,12 @@ class Pipeline:
                 summary.removed += removed
                 summary.added += added
 
-    def _encode(self, texts: list[ArticleText]) -> list[Encoded]:
-        """Passages and vectors at the precision they are stored in, so that re-scoring from
-        storage reproduces the scores found at crawl time (every encoding goes through here)."""
+    def _encode(self, passages: list[list[Passage]]) -> list[Encoded]:
+        """Vectors (one list of passages per article) at the precision they are stored in, so
+        that re-scoring from storage reproduces the scores found at crawl time (every encoding
+        goes through here)."""
         with self._encoder_lock:
-            encoded = self.matcher.encode_passages(texts)
+            encoded = self.matcher.encode(passages)
         return [_stored_precision(e) for e in encoded]
 
     def _matches(
