@@ -49,7 +49,6 @@ from seeds import DEFAULT_STATEMENTS
 from storage import queries
 from storage.db import open_database
 
-PAGE_WORKERS = 4  # pages fetched and extracted at once, by Pledgewatch and by the baseline alike
 LANG_FEED = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh"}
 
 
@@ -254,12 +253,12 @@ def serve(corpus: list[dict[str, Any]], feeds: int, latency: float) -> Iterator[
 
 
 def settings_for(
-    base: str, feeds: int, database: str, gate: bool, feed_concurrency: int
+    base: str, feeds: int, database: str, gate: bool, feed_concurrency: int, page_workers: int
 ) -> Settings:
     path = Path(tempfile.mkdtemp()) / "bench.toml"
     lines = [
         f'[database]\nurl = "{database}"\n[fetch]\nallow_private_addresses = true\n'
-        f"per_host_delay_seconds = 0\nper_host_concurrency = 64\nconcurrency = {PAGE_WORKERS}\n"
+        f"per_host_delay_seconds = 0\nper_host_concurrency = 64\nconcurrency = {page_workers}\n"
         f"feed_concurrency = {feed_concurrency}\n[matching]\ngate_entries = {str(gate).lower()}\n"
     ]
     lines += [f'[[feeds]]\nurl = "{base}/feeds/{n}.xml"\n' for n in range(feeds)]
@@ -273,11 +272,11 @@ def recall(corpus: list[dict[str, Any]], found: dict[str, set[str]]) -> float:
     return hits / len(labelled) if labelled else 0.0
 
 
-def run_pledgewatch(
-    corpus: list[dict[str, Any]], base: str, feeds: int, gate: bool, feed_concurrency: int
-) -> float:
+def run_pledgewatch(corpus: list[dict[str, Any]], base: str, args: argparse.Namespace) -> float:
     database = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    settings = settings_for(base, feeds, database, gate, feed_concurrency)
+    settings = settings_for(
+        base, args.feeds, database, not args.no_gate, args.feed_concurrency, args.page_workers
+    )
     seed = load_seed(DEFAULT_STATEMENTS)
     matcher = Matcher(seed, load_encoder("use-multilingual-v3"), settings.matching.threshold)
     sessions = open_database(database)
@@ -310,7 +309,7 @@ def run_pledgewatch(
     return seconds
 
 
-def run_naive(corpus: list[dict[str, Any]], base: str) -> float:
+def run_naive(corpus: list[dict[str, Any]], base: str, page_workers: int) -> float:
     """Every page fetched and extracted, every sentence embedded, best cosine per statement."""
     seed = load_seed(DEFAULT_STATEMENTS)
     encoder = load_encoder("use-multilingual-v3")
@@ -326,7 +325,7 @@ def run_naive(corpus: list[dict[str, Any]], base: str) -> float:
         allow_private_addresses=True,
         per_host_delay_seconds=0,
         per_host_concurrency=64,
-        concurrency=PAGE_WORKERS,
+        concurrency=page_workers,
     )
     started = time.monotonic()
     found: dict[str, set[str]] = {}
@@ -339,7 +338,7 @@ def run_naive(corpus: list[dict[str, Any]], base: str) -> float:
             except (FetchError, ExtractError):
                 return ""
 
-        with ThreadPoolExecutor(PAGE_WORKERS) as workers:
+        with ThreadPoolExecutor(page_workers) as workers:
             texts = list(workers.map(text_of, corpus))
     for article, text in zip(corpus, texts, strict=True):
         sentences = split_sentences(text)
@@ -372,16 +371,17 @@ def main() -> None:
     parser.add_argument("--feed-concurrency", type=int, default=4, help="feeds polled at once")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--baseline", action="store_true")
-    parser.add_argument("--page-workers", type=int, default=PAGE_WORKERS, help="both runs")
+    parser.add_argument(
+        "--page-workers", type=int, default=4, help="pages fetched and extracted at once, both runs"
+    )
     args = parser.parse_args()
-    globals()["PAGE_WORKERS"] = args.page_workers
     corpus = make_corpus(args.entries, args.on_topic, args.related)
     with serve(corpus, args.feeds, args.latency) as base:
-        ours = run_pledgewatch(corpus, base, args.feeds, not args.no_gate, args.feed_concurrency)
+        ours = run_pledgewatch(corpus, base, args)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak RSS of the process so far (Pledgewatch's run): {peak:.0f} MB")
         if args.baseline:
-            naive = run_naive(corpus, base)
+            naive = run_naive(corpus, base, args.page_workers)
             print(f"baseline / pledgewatch time: {naive / ours:.2f}x")
 
 

@@ -78,8 +78,9 @@ class MatchingSettings(_Section):
     threshold: float = Field(default=DEFAULT_THRESHOLD, ge=-1, le=1)
     statements: Path | None = None  # None: the bundled statements of the Putin-Xi seed
     batch_size: int = Field(default=64, ge=1)
-    # Fetch a page only when its feed entry's title and summary name a scope term (any group):
-    # a page whose entry names neither Russia nor China is stored from the feed text alone.
+    # Judge feed entries before fetching their pages (Matcher.worth_fetching): an entry that
+    # names no scope term, or only some groups and reads unlike the statements, is stored from
+    # the feed text alone.
     gate_entries: bool = True
 
 
