@@ -823,6 +823,7 @@ def evaluate_command(
         result["calibrated"] = {"threshold": global_t, "per_statement": per_statement}
     report = evaluation.evaluate(articles, scores, thresholds)
     result["report"] = _report_dict(report)
+    result["intervals"] = evaluation.intervals(articles, scores, thresholds)
     if encoder_quality:
         data = evaluation.EVAL_DIR / "data"
         result["tatoeba_accuracy"] = evaluation.tatoeba_accuracy(encoder, data / "tatoeba")
@@ -876,6 +877,17 @@ def _print_eval(result: dict[str, Any]) -> None:
         f"average precision {report['average_precision']:.3f}; hard negatives matched "
         f"{report['hard_negative_match_rate']:.0%}"
     )
+    names = {
+        "precision": "P",
+        "recall": "R",
+        "f1": "F1",
+        "hard_negative_match_rate": "hard negatives matched",
+    }
+    spans = [
+        f"{names.get(name, name.replace('_', ' '))} {low:.2f}–{high:.2f}"
+        for name, (low, high) in result["intervals"].items()
+    ]
+    click.echo("95% intervals (stories resampled): " + ", ".join(spans))
     for title, key in (("per statement", "per_statement"), ("per language", "per_language")):
         rows = [{"name": k, **v} for k, v in report[key].items()]
         click.echo(f"\n{title}:")

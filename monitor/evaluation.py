@@ -107,6 +107,57 @@ def evaluate(
     )
 
 
+def intervals(
+    articles: Sequence[LabelledArticle],
+    scores: Sequence[dict[str, float]],
+    thresholds: dict[str, float],
+    rounds: int = 2000,
+    level: float = 0.95,
+) -> dict[str, tuple[float, float]]:
+    """Bootstrap intervals of micro P/R/F1, the hard-negative match rate and each language's
+    recall: how far the figures of a set this small can be trusted.
+
+    Stories are resampled, not articles: wire copies and translations of one story succeed or
+    fail together, and counting them as independent would make the intervals too narrow.
+    Deterministic (a fixed random seed), so two runs print the same figures.
+    """
+    stories = sorted({a.story for a in articles})
+    index = {story: i for i, story in enumerate(stories)}
+    langs = sorted({a.lang for a in articles})
+    # Per story: tp, fp, fn overall, hard negatives and those matched, then tp, fn per language.
+    table = np.zeros((len(stories), 5 + 2 * len(langs)))
+    for article, article_scores in zip(articles, scores, strict=True):
+        matched = {sid for sid, t in thresholds.items() if article_scores[sid] >= t}
+        tp, fp = len(matched & article.labels), len(matched - article.labels)
+        fn = len(article.labels - matched)
+        row, lang = table[index[article.story]], langs.index(article.lang)
+        is_hard = article.kind == "hard-negative"
+        row[:5] += (tp, fp, fn, is_hard, is_hard and bool(matched))
+        row[5 + 2 * lang : 7 + 2 * lang] += (tp, fn)
+    picks = np.random.default_rng(0).integers(0, len(stories), size=(rounds, len(stories)))
+    sums = table[picks].sum(axis=1)  # rounds x columns
+    tp, fp, fn, hard, hard_hit = (sums[:, i] for i in range(5))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a resample without any: NaN, skipped
+        figures = {
+            "precision": tp / (tp + fp),
+            "recall": tp / (tp + fn),
+            "f1": 2 * tp / (2 * tp + fp + fn),
+            "hard_negative_match_rate": hard_hit / hard,
+        }
+        for i, lang in enumerate(langs):
+            ltp, lfn = sums[:, 5 + 2 * i], sums[:, 6 + 2 * i]
+            figures[f"recall_{lang}"] = ltp / (ltp + lfn)
+    tail = (1 - level) / 2 * 100
+    return {
+        name: (
+            round(float(np.nanpercentile(values, tail)), 3),
+            round(float(np.nanpercentile(values, 100 - tail)), 3),
+        )
+        for name, values in figures.items()
+        if not np.isnan(values).all()  # no language positives, no hard negatives at all
+    }
+
+
 def average_precision(
     articles: Sequence[LabelledArticle], scores: Sequence[dict[str, float]], ids: list[str]
 ) -> float:

@@ -20,6 +20,7 @@ from monitor.evaluation import (
     average_precision,
     calibrate,
     evaluate,
+    intervals,
 )
 from monitor.labelled import LabelledArticle, load_labelled
 from monitor.statements import load_seed
@@ -29,9 +30,9 @@ IDS = ["a", "b"]
 
 
 def _article(
-    id_: str, labels: set[str], kind: str = "positive", lang: str = "en"
+    id_: str, labels: set[str], kind: str = "positive", lang: str = "en", group: str | None = None
 ) -> LabelledArticle:
-    return LabelledArticle(id_, lang, "t", "x", frozenset(labels), kind)
+    return LabelledArticle(id_, lang, "t", "x", frozenset(labels), kind, group)
 
 
 def test_counts() -> None:
@@ -79,6 +80,51 @@ def test_calibrate_separates_and_shrinks_per_statement() -> None:
     assert 0.2 < per["a"] < 0.4
 
 
+def _half_right(count: int, grouped: bool) -> tuple[list[LabelledArticle], list[dict[str, float]]]:
+    """``count`` positives for "a", every other one missed; grouped: in pairs of one story."""
+    articles = [
+        _article(str(i), {"a"}, group=f"story{i // 2}" if grouped else None) for i in range(count)
+    ]
+    scores = [{"a": 0.9 if i % 2 else 0.1, "b": 0.0} for i in range(count)]
+    return articles, scores
+
+
+def test_intervals_hold_the_figure_and_narrow_with_more_stories() -> None:
+    thresholds = {"a": 0.5, "b": 0.5}
+    small = intervals(*_half_right(20, grouped=False), thresholds)
+    large = intervals(*_half_right(200, grouped=False), thresholds)
+    for span in (small, large):
+        assert span["recall"][0] < 0.5 < span["recall"][1]
+        assert span["precision"] == (1.0, 1.0)  # no false positive in any resample
+    assert large["recall"][1] - large["recall"][0] < small["recall"][1] - small["recall"][0]
+    assert intervals(*_half_right(20, grouped=False), thresholds) == small  # deterministic
+    assert "hard_negative_match_rate" not in small  # no hard negative: no figure, not 0 or 1
+
+
+def test_intervals_resample_stories_not_articles() -> None:
+    """Two articles of one story that both fail are one piece of evidence, not two."""
+    thresholds = {"a": 0.5, "b": 0.5}
+    articles = [_article(str(i), {"a"}, group=f"story{i // 2}") for i in range(20)]
+    together = [{"a": 0.9 if (i // 2) % 2 else 0.1, "b": 0.0} for i in range(20)]
+    independent = intervals(*_half_right(20, grouped=True), thresholds)  # pairs: one hit each
+    grouped = intervals(articles, together, thresholds)  # pairs: both hit or both missed
+    assert independent["recall"] == (0.5, 0.5)
+    assert grouped["recall"][0] < 0.5 < grouped["recall"][1]
+
+
+def test_intervals_per_language_and_hard_negatives() -> None:
+    articles = [
+        _article("1", {"a"}),
+        _article("2", {"a"}, lang="fr"),
+        _article("3", set(), kind="hard-negative"),
+    ]
+    scores = [{"a": 0.9, "b": 0.0}, {"a": 0.1, "b": 0.0}, {"a": 0.0, "b": 0.0}]
+    span = intervals(articles, scores, {"a": 0.5, "b": 0.5})
+    assert span["recall_en"] == (1.0, 1.0)
+    assert span["recall_fr"] == (0.0, 0.0)
+    assert span["hard_negative_match_rate"] == (0.0, 0.0)
+
+
 def test_spearman_with_ties() -> None:
     x = np.array([1.0, 2.0, 2.0, 3.0])
     assert _spearman(x, x * 10) == pytest.approx(1.0)
@@ -111,6 +157,8 @@ def test_test_split_f1_holds_the_reported_figure() -> None:
     micro = report["report"]["micro"]
     assert micro["f1"] >= reported["f1"] - 0.03
     assert set(report["report"]["per_language"]) == {"en", "fr", "ru", "zh"}
+    low, high = report["intervals"]["f1"]
+    assert low <= micro["f1"] <= high
     # The encoder's own cross-lingual quality, as measured on this machine (DEVELOPERS.md).
     assert all(acc > 0.9 for acc in report["tatoeba_accuracy"].values())
     assert report["sts_spearman"]["fr-en"] > 0.7
