@@ -130,10 +130,10 @@ def intervals(
         matched = {sid for sid, t in thresholds.items() if article_scores[sid] >= t}
         tp, fp = len(matched & article.labels), len(matched - article.labels)
         fn = len(article.labels - matched)
-        row, lang = table[index[article.story]], langs.index(article.lang)
+        row, column = table[index[article.story]], 5 + 2 * langs.index(article.lang)
         is_hard = article.kind == "hard-negative"
         row[:5] += (tp, fp, fn, is_hard, is_hard and bool(matched))
-        row[5 + 2 * lang : 7 + 2 * lang] += (tp, fn)
+        row[column : column + 2] += (tp, fn)
     picks = np.random.default_rng(0).integers(0, len(stories), size=(rounds, len(stories)))
     sums = table[picks].sum(axis=1)  # rounds x columns
     tp, fp, fn, hard, hard_hit = (sums[:, i] for i in range(5))
