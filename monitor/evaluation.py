@@ -107,6 +107,16 @@ def evaluate(
     )
 
 
+def article_counts(
+    article: LabelledArticle, article_scores: dict[str, float], thresholds: dict[str, float]
+) -> Counts:
+    """One article's true and false matches and misses over its (article, statement) pairs."""
+    matched = {sid for sid, t in thresholds.items() if article_scores[sid] >= t}
+    return Counts(
+        len(matched & article.labels), len(matched - article.labels), len(article.labels - matched)
+    )
+
+
 def intervals(
     articles: Sequence[LabelledArticle],
     scores: Sequence[dict[str, float]],
@@ -127,13 +137,11 @@ def intervals(
     # Per story: tp, fp, fn overall, hard negatives and those matched, then tp, fn per language.
     table = np.zeros((len(stories), 5 + 2 * len(langs)))
     for article, article_scores in zip(articles, scores, strict=True):
-        matched = {sid for sid, t in thresholds.items() if article_scores[sid] >= t}
-        tp, fp = len(matched & article.labels), len(matched - article.labels)
-        fn = len(article.labels - matched)
+        c = article_counts(article, article_scores, thresholds)
         row, column = table[index[article.story]], 5 + 2 * langs.index(article.lang)
         is_hard = article.kind == "hard-negative"
-        row[:5] += (tp, fp, fn, is_hard, is_hard and bool(matched))
-        row[column : column + 2] += (tp, fn)
+        row[:5] += (c.tp, c.fp, c.fn, is_hard, is_hard and bool(c.tp + c.fp))
+        row[column : column + 2] += (c.tp, c.fn)
     picks = np.random.default_rng(0).integers(0, len(stories), size=(rounds, len(stories)))
     sums = table[picks].sum(axis=1)  # rounds x columns
     tp, fp, fn, hard, hard_hit = (sums[:, i] for i in range(5))
