@@ -41,9 +41,11 @@ NAIVE = MatchOptions(
     focus_margin=None,
     position_penalty=0.0,
     examples_weight=0.0,
+    center_languages=False,
 )
-CURRENT = MatchOptions(position_penalty=0.0, examples_weight=0.0)
-LEAD = MatchOptions(examples_weight=0.0)
+CURRENT = MatchOptions(position_penalty=0.0, examples_weight=0.0, center_languages=False)
+LEAD = MatchOptions(examples_weight=0.0, center_languages=False)
+EXAMPLES = MatchOptions(center_languages=False)
 STEPS = [
     ("naive: sentences, wording + translations, best cosine", NAIVE),
     ("+ coverage views", replace(NAIVE, views=True)),
@@ -57,7 +59,9 @@ STEPS = [
     ("+ top-2 passages", replace(CURRENT, focus_margin=None)),
     ("+ focus margin 0.1", CURRENT),
     ("+ lead emphasis 0.15", LEAD),
-    ("+ labelled examples (dev split) 0.1 (default)", MatchOptions()),
+    ("+ labelled examples (dev split) 0.1", EXAMPLES),
+    ("+ language centring (default)", MatchOptions()),
+    ("default, examples weight 0 (centring only)", MatchOptions(examples_weight=0.0)),
     ("default, examples weight 0.2", MatchOptions(examples_weight=0.2)),
     ("default without views", MatchOptions(views=False)),
     ("default without scope", MatchOptions(scope=False)),

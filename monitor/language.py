@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 
 import py3langid
 
@@ -18,3 +19,15 @@ def detect_language(text: str) -> str | None:
     with _lock:
         code, _score = py3langid.classify(sample)
     return str(code)
+
+
+def closest_language(text: str, languages: Collection[str]) -> str | None:
+    """The most likely of ``languages`` for a text of any length; None for no text or languages.
+
+    For grouping texts by the languages one already knows (a short Chinese sentence is "zh",
+    where detect_language says nothing or a close dialect)."""
+    if not text.strip() or not languages:
+        return None
+    with _lock:
+        ranked = py3langid.rank(text[:2000])
+    return next((str(code) for code, _score in ranked if code in languages), None)
