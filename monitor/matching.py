@@ -92,8 +92,10 @@ class Matcher:
         )
         self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
         examples = list(seed.examples if examples is None else examples)
-        example_passages = _example_passage_vectors(encoder, self.options.windows, examples)
         centring = self.options.center_languages
+        if not (centring or self.options.examples_weight):
+            examples = []  # neither use needs them: not encoded
+        example_passages = _example_passage_vectors(encoder, self.options.windows, examples)
         self._means = _LanguageMeans(
             examples if centring else [], example_passages if centring else []
         )
