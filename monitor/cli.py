@@ -812,15 +812,18 @@ def evaluate_command(
     scores = evaluation.score_all(matcher, articles)
     base = threshold if threshold is not None else matching.threshold
     thresholds = {
-        s.id: s.threshold if s.threshold is not None and threshold is None else base
+        s.id: s.threshold
+        if s.threshold is not None and threshold is None
+        else base + s.threshold_offset
         for s in seed.statements
     }
     result: dict[str, Any] = {"split": str(path), "model": encoder.model_id}
     if calibrate:
         dev = load_labelled(evaluation.DEV_SPLIT, ids)
         global_t, per_statement = evaluation.calibrate(dev, evaluation.score_all(matcher, dev), ids)
-        thresholds = {sid: global_t for sid in ids}
-        result["calibrated"] = {"threshold": global_t, "per_statement": per_statement}
+        thresholds = per_statement
+        offsets = {sid: round(t - global_t, 4) for sid, t in per_statement.items()}
+        result["calibrated"] = {"threshold": global_t, "threshold_offsets": offsets}
     report = evaluation.evaluate(articles, scores, thresholds)
     result["report"] = _report_dict(report)
     result["intervals"] = evaluation.intervals(articles, scores, thresholds)
@@ -867,8 +870,8 @@ def _print_eval(result: dict[str, Any]) -> None:
     )
     if "calibrated" in result:
         click.echo(f"calibrated on dev: threshold {result['calibrated']['threshold']}")
-        for sid, value in result["calibrated"]["per_statement"].items():
-            click.echo(f"  {sid} = {value}")
+        for sid, value in result["calibrated"]["threshold_offsets"].items():
+            click.echo(f"  {sid}: threshold_offset = {value:+.4f}")
     click.echo(
         f"micro  P {micro['precision']:.3f}  R {micro['recall']:.3f}  F1 {micro['f1']:.3f}"
         f"  (tp {micro['tp']}, fp {micro['fp']}, fn {micro['fn']})"

@@ -88,7 +88,10 @@ class Matcher:
         self._raw_wording_vectors = encoder.encode(wordings)  # the gate's (calibrated on these)
         self._owners = np.asarray(owners)
         self._thresholds = np.array(
-            [s.threshold if s.threshold is not None else threshold for s in seed.statements]
+            [
+                s.threshold if s.threshold is not None else threshold + s.threshold_offset
+                for s in seed.statements
+            ]
         )
         self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
         examples = list(seed.examples if examples is None else examples)

@@ -24,6 +24,8 @@ class Statement:
     translations: dict[str, str] = field(default_factory=dict)
     views: tuple[str, ...] = ()
     threshold: float | None = None  # a per-statement threshold overrides the global one
+    # added to the global threshold (calibrated on dev): the global setting stays the knob
+    threshold_offset: float = 0.0
 
     def wordings(self, views: bool = True) -> list[str]:
         """The original text, its translations, then (unless views=False) the coverage views."""
@@ -62,6 +64,7 @@ class _StatementModel(BaseModel):
     zh: str | None = None
     views: list[str] = []
     threshold: float | None = Field(default=None, ge=-1, le=1)
+    threshold_offset: float = Field(default=0.0, ge=-0.5, le=0.5)
 
 
 class _ScopeModel(BaseModel):
@@ -106,6 +109,7 @@ def load_seed(path: Path) -> Seed:
             translations={lang: t for lang in LANGUAGES if (t := getattr(s, lang))},
             views=tuple(s.views),
             threshold=s.threshold,
+            threshold_offset=s.threshold_offset,
         )
         for s in model.statements
     )

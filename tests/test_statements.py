@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from monitor.encoders import load_encoder
 from monitor.errors import ConfigError
+from monitor.matching import ArticleText, Matcher
 from monitor.statements import load_seed
 from seeds import DEFAULT_STATEMENTS, SEEDS_DIR
 
@@ -71,6 +73,10 @@ def test_user_statements_file(tmp_path: Path) -> None:
         ),
         ('seed = "x"\n[[statements]]\nid = "Bad Id"\ntext = "t"\n', "statements.0.id"),
         ('seed = "x"\n[[statements]]\nid = "a"\ntxt = "t"\n', "statements.0"),
+        (
+            'seed = "x"\n[[statements]]\nid = "a"\ntext = "t"\nthreshold_offset = 0.9\n',
+            "statements.0.threshold_offset",
+        ),
     ],
 )
 def test_bad_statements_files(tmp_path: Path, body: str, message: str) -> None:
@@ -78,3 +84,29 @@ def test_bad_statements_files(tmp_path: Path, body: str, message: str) -> None:
     path.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_seed(path)
+
+
+def test_threshold_offsets_move_a_statement_with_the_global_threshold() -> None:
+    """The calibrated offsets ride on [matching] threshold, which stays the operator's knob."""
+    seed = load_seed(DEFAULT_STATEMENTS)
+    assert any(s.threshold_offset > 0 for s in seed.statements)
+    assert any(s.threshold_offset < 0 for s in seed.statements)
+    article = ArticleText(
+        "Russia stays China's top crude supplier",
+        "Russia remained China's largest source of crude oil last year, Chinese customs data "
+        "showed, shipping more than 100 million tonnes by pipeline and tanker.",
+    )
+    encoder = load_encoder("use-multilingual-v3")
+    score = next(
+        s.score
+        for s in Matcher(seed, encoder, 0.0).score_articles([article])[0]
+        if s.statement_id == "energy-supplier"
+    )
+    offset = next(s.threshold_offset for s in seed.statements if s.id == "energy-supplier")
+
+    def matched(threshold: float) -> bool:
+        scores = Matcher(seed, encoder, threshold).score_articles([article])[0]
+        return next(s.matched for s in scores if s.statement_id == "energy-supplier")
+
+    assert matched(score - offset - 0.005)  # global + offset just below the score
+    assert not matched(score - offset + 0.005)  # just above: the offset counts
