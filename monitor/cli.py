@@ -811,10 +811,9 @@ def evaluate_command(
     articles = load_labelled(path, ids)
     scores = evaluation.score_all(matcher, articles)
     base = threshold if threshold is not None else matching.threshold
+    # --threshold replaces the global threshold and any absolute per-statement one
     thresholds = {
-        s.id: s.threshold
-        if s.threshold is not None and threshold is None
-        else base + s.threshold_offset
+        s.id: s.threshold_at(base) if threshold is None else base + s.threshold_offset
         for s in seed.statements
     }
     result: dict[str, Any] = {"split": str(path), "model": encoder.model_id}

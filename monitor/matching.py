@@ -87,12 +87,7 @@ class Matcher:
                 owners.append(index)
         self._raw_wording_vectors = encoder.encode(wordings)  # the gate's (calibrated on these)
         self._owners = np.asarray(owners)
-        self._thresholds = np.array(
-            [
-                s.threshold if s.threshold is not None else threshold + s.threshold_offset
-                for s in seed.statements
-            ]
-        )
+        self._thresholds = np.array([s.threshold_at(threshold) for s in seed.statements])
         self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
         examples = list(seed.examples if examples is None else examples)
         centring = self.options.center_languages

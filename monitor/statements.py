@@ -27,6 +27,12 @@ class Statement:
     # added to the global threshold (calibrated on dev): the global setting stays the knob
     threshold_offset: float = 0.0
 
+    def threshold_at(self, global_threshold: float) -> float:
+        """This statement's bar when the global threshold is ``global_threshold``."""
+        if self.threshold is not None:
+            return self.threshold
+        return global_threshold + self.threshold_offset
+
     def wordings(self, views: bool = True) -> list[str]:
         """The original text, its translations, then (unless views=False) the coverage views."""
         return [self.text, *self.translations.values(), *(self.views if views else ())]
