@@ -24,6 +24,7 @@ from monitor.evaluation import (
     article_counts,
     calibrate,
     evaluate,
+    resampled_sums,
     score_all,
 )
 from monitor.labelled import LabelledArticle, load_labelled
@@ -110,8 +111,7 @@ def gain_interval(
     table = np.array(
         [[c.tp, c.fp, c.fn] for s in stories for c in (variant[s], default[s])]
     ).reshape(len(stories), 2, 3)
-    picks = np.random.default_rng(0).integers(0, len(stories), size=(rounds, len(stories)))
-    sums = table[picks].sum(axis=1)  # rounds x (variant, default) x (tp, fp, fn)
+    sums = resampled_sums(table, rounds)  # rounds x (variant, default) x (tp, fp, fn)
     f1 = 2 * sums[..., 0] / np.maximum(2 * sums[..., 0] + sums[..., 1] + sums[..., 2], 1)
     gain = f1[:, 0] - f1[:, 1]
     return float(np.percentile(gain, 2.5)), float(np.percentile(gain, 97.5))

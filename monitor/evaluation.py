@@ -142,8 +142,7 @@ def intervals(
         is_hard = article.kind == "hard-negative"
         row[:5] += (c.tp, c.fp, c.fn, is_hard, is_hard and bool(c.tp + c.fp))
         row[column : column + 2] += (c.tp, c.fn)
-    picks = np.random.default_rng(0).integers(0, len(stories), size=(rounds, len(stories)))
-    sums = table[picks].sum(axis=1)  # rounds x columns
+    sums = resampled_sums(table, rounds)  # rounds x columns
     tp, fp, fn, hard, hard_hit = (sums[:, i] for i in range(5))
     with np.errstate(invalid="ignore", divide="ignore"):  # a resample without any: NaN, skipped
         figures = {
@@ -164,6 +163,13 @@ def intervals(
         for name, values in figures.items()
         if not np.isnan(values).all()  # no language positives, no hard negatives at all
     }
+
+
+def resampled_sums(table: np.ndarray, rounds: int = 2000) -> np.ndarray:
+    """Bootstrap: ``rounds`` draws of the table's rows (one per story) with replacement, each
+    summed over the rows; a fixed seed, so reports repeat."""
+    picks = np.random.default_rng(0).integers(0, len(table), size=(rounds, len(table)))
+    return table[picks].sum(axis=1)
 
 
 def average_precision(
