@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -47,24 +46,48 @@ def test_a_rejected_match_disappears_and_a_confirmed_one_appears(crawled: Path) 
     assert json.loads(_invoke(crawled, "feedback", "list", "--format", "json")) == []
 
 
+def _matched_by_statement(config: Path) -> dict[str, dict[str, float]]:
+    """Statement -> {article url: score} of its matches."""
+    scores: dict[str, dict[str, float]] = {}
+    for m in _matches(config):
+        scores.setdefault(str(m["statement_id"]), {})[str(m["article_url"])] = float(m["score"])
+    return scores
+
+
+def _verdict_that_lowers_another(config: Path) -> tuple[str, str, dict[str, float]]:
+    """A (statement, article) whose rejection lowers another article matched to the statement,
+    found by trying each in turn (each verdict forgotten again); with the scores before it.
+
+    Whether a verdict lowers another article depends on whether the rejected article is that
+    article's closest rejected look-alike among all examples, so not every verdict does. On
+    every try the verdict holds and no other article of the statement scores higher.
+    """
+    candidates = {s: urls for s, urls in _matched_by_statement(config).items() if len(urls) > 1}
+    assert candidates
+    for statement, before in candidates.items():
+        for url in before:
+            _invoke(config, "feedback", "mark", url, statement, "--no")
+            _invoke(config, "rescore", "--quiet")
+            after = _matched_by_statement(config).get(statement, {})
+            _invoke(config, "feedback", "clear", url)
+            _invoke(config, "rescore", "--quiet")
+            assert url not in after
+            others = [u for u in before if u != url]
+            assert all(after.get(u, -1.0) <= before[u] for u in others)
+            if any(after.get(u, -1.0) < before[u] for u in others):
+                return statement, url, before
+    raise AssertionError("no verdict lowered any other article's score")
+
+
 def test_a_verdict_moves_the_scores_of_look_alike_articles(crawled: Path) -> None:
-    """A rejected article becomes a negative example: after `rescore`, the other articles
-    matched to that statement score no higher (some lower), and the verdict still holds."""
-    rows = _matches(crawled)
-    counts = Counter(str(m["statement_id"]) for m in rows)
-    statement = counts.most_common(1)[0][0]
-    assert counts[statement] >= 2
-    before = {m["article_url"]: m["score"] for m in rows if m["statement_id"] == statement}
-    url = next(iter(before))
-    _invoke(crawled, "feedback", "mark", str(url), statement, "--no")
+    """A rejected article becomes a negative example: after `rescore`, some other article
+    matched to that statement scores lower, none higher, and the verdict holds."""
+    statement, url, before = _verdict_that_lowers_another(crawled)
+    _invoke(crawled, "feedback", "mark", url, statement, "--no")
     _invoke(crawled, "rescore", "--quiet")
-    after = {
-        m["article_url"]: m["score"] for m in _matches(crawled) if m["statement_id"] == statement
-    }
+    after = _matched_by_statement(crawled).get(statement, {})
     assert url not in after
-    others = [u for u in before if u != url]
-    assert all(u not in after or after[u] <= before[u] for u in others)
-    assert any(u not in after or after[u] < before[u] for u in others)
+    assert any(after.get(u, -1.0) < before[u] for u in before if u != url)
 
 
 def test_unknown_article_or_statement_is_refused(crawled: Path) -> None:
@@ -79,17 +102,10 @@ def test_unknown_article_or_statement_is_refused(crawled: Path) -> None:
 def test_a_running_pipeline_takes_up_verdicts_given_meanwhile(crawled: Path) -> None:
     """As a daemon does: the pipeline is built once, an analyst marks an article from another
     command, and the pipeline's next pass compares articles with it (no restart)."""
+    statement, url, before = _verdict_that_lowers_another(crawled)
     settings = load_settings(crawled)
-    rows = _matches(crawled)
-    counts = Counter(str(m["statement_id"]) for m in rows)
-    statement = counts.most_common(1)[0][0]
-    before = {m["article_url"]: m["score"] for m in rows if m["statement_id"] == statement}
-    url = next(iter(before))
     with _pipeline(settings) as running:
-        _invoke(crawled, "feedback", "mark", str(url), statement, "--no")
+        _invoke(crawled, "feedback", "mark", url, statement, "--no")
         running.rescore()
-    after = {
-        m["article_url"]: m["score"] for m in _matches(crawled) if m["statement_id"] == statement
-    }
-    others = [u for u in before if u != url]
-    assert any(u not in after or after[u] < before[u] for u in others)
+    after = _matched_by_statement(crawled).get(statement, {})
+    assert any(after.get(u, -1.0) < before[u] for u in before if u != url)
