@@ -60,7 +60,7 @@ class MatchOptions:
     top_passages: int = 2  # a statement's score: the mean of its best N passages
     focus_margin: float | None = 0.1  # match only statements this close to the article's best
     position_penalty: float = 0.15  # news leads, background trails: evidence loses this x depth
-    examples_weight: float = 0.1  # weight of the nearest labelled examples (see _example_evidence)
+    examples_weight: float = 0.25  # weight of the nearest labelled examples (_example_evidence)
     center_languages: bool = True  # subtract each language's mean vector (see _LanguageMeans)
 
 
