@@ -6,11 +6,13 @@ number of workers can share one PostgreSQL database (a feed is leased to one wor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
 import signal
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +20,8 @@ from datetime import time as clock
 from types import FrameType
 from zoneinfo import ZoneInfo
 
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -58,6 +62,21 @@ def next_delay(
     minutes *= random.uniform(1 - jitter, 1 + jitter)  # noqa: S311 - spreading, not security
     seconds = max(minutes * 60, retry_after or 0.0)
     return timedelta(seconds=seconds)
+
+
+def shut_down_soon(scheduler: BaseScheduler) -> None:
+    """Shut the scheduler down from another thread, once its job loop lets go of its job stores.
+
+    A signal handler runs on the main thread, which may be inside the scheduler's job loop: the
+    loop holds its (re-entrant) job-store lock, so shutting down there emptied the job store
+    under it (JobLookupError, the daemon exiting 1 on SIGTERM). Another thread waits for the lock.
+    """
+
+    def shut_down() -> None:
+        with contextlib.suppress(SchedulerNotRunningError):  # a second signal
+            scheduler.shutdown(wait=False)
+
+    threading.Thread(target=shut_down, name="scheduler-shutdown").start()
 
 
 class Daemon:
@@ -132,7 +151,7 @@ class Daemon:
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         log.info("stopping signal=%s worker=%s", signum, self.worker_id)
         self.pipeline.stopping.set()
-        self.scheduler.shutdown(wait=False)
+        shut_down_soon(self.scheduler)
 
     def poll_due(self) -> None:
         """Claim the due feeds, poll them, set their next due time with jitter."""
