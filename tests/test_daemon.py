@@ -178,13 +178,16 @@ def test_workers_share_feeds_on_postgres(
         'to = ["desk@example.org"]\n'
     )
     config = _config(tmp_path / "c.toml", postgres_url, feeds, email)
-    workers = [_start(config, tmp_path / f"w{i}.log") for i in range(3)]
+    logs = [tmp_path / f"w{i}.log" for i in range(3)]
+    workers = [_start(config, log) for log in logs]
 
     def polls(n: int) -> list[float]:
         return sorted(t for path, _, t in pages.requests if path == f"/feeds/f{n}.xml")
 
     try:
-        # Every feed polled at least three times (the workers need a few seconds to start).
+        # Every worker started (a SIGTERM while one still loads its model kills it before its
+        # handler is set: not what this test judges) and every feed polled three times.
+        _wait(lambda: all("daemon started" in log.read_text() for log in logs), timeout=90)
         _wait(lambda: all(len(polls(n)) >= 3 for n in range(32)), timeout=90)
     finally:
         for worker in workers:
