@@ -65,9 +65,9 @@ STEPS = [
     ),
     ("+ near-miss penalty", replace(CURRENT, top_passages=1, focus_margin=None), False),
     ("+ top-2 passages", replace(CURRENT, focus_margin=None), False),
-    ("+ focus margin 0.1", CURRENT, False),
-    ("+ lead emphasis 0.15", LEAD, False),
-    ("+ labelled examples (dev split) 0.25", EXAMPLES, False),
+    (f"+ focus margin {CURRENT.focus_margin:g}", CURRENT, False),
+    (f"+ lead emphasis {LEAD.position_penalty:g}", LEAD, False),
+    (f"+ labelled examples (dev split) {EXAMPLES.examples_weight:g}", EXAMPLES, False),
     ("+ language centring", MatchOptions(), False),
     ("+ per-statement threshold offsets (default)", MatchOptions(), True),
     ("default, examples weight 0 (centring only)", MatchOptions(examples_weight=0.0), True),
@@ -134,9 +134,8 @@ def main() -> None:
         f"{'AP':>5s} {'HN':>4s} | recall en/fr/ru/zh"
     )
     print(header)
-    rows = STEPS
     default_cv = cross_validate(seed, encoder, MatchOptions(), dev, True)
-    for name, options, per_statement in rows:
+    for name, options, per_statement in STEPS:
         matcher = Matcher(seed, encoder, 0.0, options, examples=dev)
         dev_scores, test_scores = score_all(matcher, dev), score_all(matcher, test)
         cv_stories = cross_validate(seed, encoder, options, dev, per_statement)
