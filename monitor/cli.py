@@ -857,6 +857,7 @@ def _report_dict(report: Any) -> dict[str, Any]:
         "hard_negative_match_rate": round(report.hard_negative_rate, 3),
         "per_statement": {k: counts(v) for k, v in report.per_statement.items()},
         "per_language": {k: counts(v) for k, v in report.per_language.items()},
+        "per_label_count": {k: counts(v) for k, v in report.per_label_count.items()},
     }
 
 
@@ -890,7 +891,11 @@ def _print_eval(result: dict[str, Any]) -> None:
         for name, (low, high) in result["intervals"].items()
     ]
     click.echo("95% intervals (stories resampled): " + ", ".join(spans))
-    for title, key in (("per statement", "per_statement"), ("per language", "per_language")):
+    for title, key in (
+        ("per statement", "per_statement"),
+        ("per language", "per_language"),
+        ("positive articles, by how many statements they report on", "per_label_count"),
+    ):
         rows = [{"name": k, **v} for k, v in report[key].items()]
         click.echo(f"\n{title}:")
         _table(rows, ["name", "precision", "recall", "f1", "tp", "fp", "fn"])

@@ -56,6 +56,9 @@ class Report:
     hard_negative_rate: float  # share of hard-negative articles with any match
     per_statement: dict[str, Counts] = field(default_factory=dict)
     per_language: dict[str, Counts] = field(default_factory=dict)
+    # Positive articles by how many statements they report on: the second statement of an
+    # article that reports on two is the matcher's weak spot (eval/README.md, sixth round).
+    per_label_count: dict[str, Counts] = field(default_factory=dict)
 
 
 def score_all(matcher: Matcher, articles: Sequence[LabelledArticle]) -> list[dict[str, float]]:
@@ -81,9 +84,15 @@ def evaluate(
     """Micro P/R/F1 over (article, statement) pairs, per statement and language; AP; negatives."""
     per_statement = {sid: Counts() for sid in thresholds}
     per_language: dict[str, Counts] = {}
+    per_label_count: dict[str, Counts] = {}
     hard, hard_hit = 0, 0
     for article, article_scores in zip(articles, scores, strict=True):
         matched = {sid for sid, t in thresholds.items() if article_scores[sid] >= t}
+        if article.labels:
+            kind = "one statement" if len(article.labels) == 1 else "several statements"
+            per_label_count[kind] = per_label_count.get(kind, Counts()) + article_counts(
+                article, article_scores, thresholds
+            )
         for sid in thresholds:
             c = Counts(
                 int(sid in matched and sid in article.labels),
@@ -104,6 +113,7 @@ def evaluate(
         hard_negative_rate=hard_hit / hard if hard else 0.0,
         per_statement=per_statement,
         per_language=dict(sorted(per_language.items())),
+        per_label_count=dict(sorted(per_label_count.items())),
     )
 
 
