@@ -62,7 +62,6 @@ class MatchOptions:
     position_penalty: float = 0.15  # news leads, background trails: evidence loses this x depth
     examples_weight: float = 0.25  # weight of the nearest labelled examples (_example_evidence)
     center_languages: bool = True  # subtract each language's mean vector (see _LanguageMeans)
-    prototype_weight: float = 0.4  # weight of the statements' prototypes (_prototypes)
 
 
 class Matcher:
@@ -92,18 +91,11 @@ class Matcher:
         self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
         examples = list(seed.examples if examples is None else examples)
         centring = self.options.center_languages
-        if not (centring or self.options.examples_weight or self.options.prototype_weight):
-            examples = []  # no use needs them: not encoded
+        if not (centring or self.options.examples_weight):
+            examples = []  # neither use needs them: not encoded
         example_passages = _example_passage_vectors(encoder, self.options.windows, examples)
         self._means = _LanguageMeans(
             examples if centring else [], example_passages if centring else []
-        )
-        self._prototype_parts = _PrototypeParts(
-            seed,
-            examples if self.options.prototype_weight else [],
-            [self._means.center(v, e.text) for e, v in zip(examples, example_passages, strict=True)]
-            if self.options.prototype_weight
-            else [],
         )
         self._wording_vectors = self._means.center_each(self._raw_wording_vectors, wordings)
         use_near = self.options.near_misses and seed.near_misses
@@ -233,14 +225,6 @@ class Matcher:
             evidence = evidence - self.options.position_penalty * depth
         top = min(self.options.top_passages, len(passages))
         scores = np.sort(evidence, axis=0)[-top:].mean(axis=0)
-        prototypes = self._prototype_parts.prototypes(story)
-        if prototypes is not None:
-            # How far the best passages lean from the examples without a statement towards
-            # those with it (dev: fewer false matches; recall unchanged).
-            lean = vectors @ prototypes.T  # passages x statements
-            scores = scores + self.options.prototype_weight * np.sort(lean, axis=0)[-top:].mean(
-                axis=0
-            )
         if len(self._example_vectors):
             scores = scores + self.options.examples_weight * self._example_evidence(vectors, story)
         margin = self.options.focus_margin
@@ -266,47 +250,6 @@ class Matcher:
 # add a verdict (or built per cross-validation fold) encode only the examples not seen yet.
 _EXAMPLE_CACHE: dict[tuple[str, bool, str, str], np.ndarray] = {}
 _EXAMPLE_CACHE_LIMIT = 5_000  # examples (~40 passages each: ~80 KB)
-
-
-class _PrototypeParts:
-    """Per statement, the direction from the passages of the examples without it to those with
-    it (difference of the two means, unit length): a linear classifier per statement, trained
-    on the labelled examples. Kept as per-example sums so that an evaluation can leave out the
-    story of the article it scores, as the nearest-example evidence does."""
-
-    def __init__(
-        self, seed: Seed, examples: Sequence[LabelledArticle], passages: Sequence[np.ndarray]
-    ) -> None:
-        dim = passages[0].shape[1] if passages else 0
-        self._sums = np.array(
-            [v.sum(axis=0) if len(v) else np.zeros(dim) for v in passages], dtype=np.float64
-        ).reshape(len(passages), dim)
-        self._counts = np.array([len(v) for v in passages], dtype=np.float64)
-        self._labels = np.array(
-            [[s.id in e.labels for s in seed.statements] for e in examples], dtype=np.float64
-        ).reshape(len(examples), len(seed.statements))
-        self._rejects = np.array(
-            [[e.rejects(s.id) for s in seed.statements] for e in examples], dtype=np.float64
-        ).reshape(len(examples), len(seed.statements))
-        self._stories = np.array([e.story for e in examples], dtype=object)
-        self._all = self._directions(np.ones(len(examples), dtype=bool)) if len(examples) else None
-
-    def prototypes(self, story: str | None) -> np.ndarray | None:
-        """Statements x dimensions; zero rows where examples with or without are missing."""
-        if self._all is None or story is None or not (self._stories == story).any():
-            return self._all
-        return self._directions(self._stories != story)
-
-    def _directions(self, keep: np.ndarray) -> np.ndarray:
-        labels, rejects = self._labels[keep], self._rejects[keep]
-        sums, counts = self._sums[keep], self._counts[keep]
-        with_n, without_n = labels.T @ counts, rejects.T @ counts
-        with_mean = (labels.T @ sums) / np.maximum(with_n, 1)[:, None]
-        without_mean = (rejects.T @ sums) / np.maximum(without_n, 1)[:, None]
-        direction = with_mean - without_mean
-        direction[(with_n == 0) | (without_n == 0)] = 0.0
-        norms = np.linalg.norm(direction, axis=1, keepdims=True)
-        return (direction / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 MIN_LANGUAGE_EXAMPLES = 5

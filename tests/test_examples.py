@@ -79,21 +79,3 @@ def test_examples_file_errors_name_the_file(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"e1: unknown statement ids \['bees'\]"):
         load_seed(seed)
-
-
-def test_prototypes_lean_towards_a_statements_examples_and_need_both_sides() -> None:
-    article = DEV["dev-en-03"]  # Russia keeps top spot in China's crude imports: energy-supplier
-    others = [a for a in DEV.values() if a.story != article.story]
-    encoder = load_encoder("use-multilingual-v3")
-    plain = MatchOptions(examples_weight=0.0, center_languages=False, prototype_weight=0.0)
-    leaning = replace(plain, prototype_weight=0.4)
-
-    def scores(options: MatchOptions, examples: list[LabelledArticle]) -> dict[str, float]:
-        return score_all(Matcher(SEED, encoder, 0.0, options, examples), [article])[0]
-
-    before, after = scores(plain, others), scores(leaning, others)
-    gain = {sid: after[sid] - before[sid] for sid in IDS if before[sid] > -0.5}
-    assert gain["energy-supplier"] == max(gain.values()) > 0.05
-    # Examples with the statement only: no direction to lean along, the score stays.
-    energy_only = [a for a in others if "energy-supplier" in a.labels]
-    assert scores(leaning, energy_only)["energy-supplier"] == before["energy-supplier"]
