@@ -88,11 +88,9 @@ def evaluate(
     hard, hard_hit = 0, 0
     for article, article_scores in zip(articles, scores, strict=True):
         matched = {sid for sid, t in thresholds.items() if article_scores[sid] >= t}
+        label_count = None  # positives only: "one statement" or "several statements"
         if article.labels:
-            kind = "one statement" if len(article.labels) == 1 else "several statements"
-            per_label_count[kind] = per_label_count.get(kind, Counts()) + article_counts(
-                article, article_scores, thresholds
-            )
+            label_count = "one statement" if len(article.labels) == 1 else "several statements"
         for sid in thresholds:
             c = Counts(
                 int(sid in matched and sid in article.labels),
@@ -101,6 +99,8 @@ def evaluate(
             )
             per_statement[sid] += c
             per_language[article.lang] = per_language.get(article.lang, Counts()) + c
+            if label_count:
+                per_label_count[label_count] = per_label_count.get(label_count, Counts()) + c
         if article.kind == "hard-negative":
             hard += 1
             hard_hit += bool(matched)
