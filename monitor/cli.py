@@ -160,27 +160,31 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
     Example: pledgewatch --config my.toml run --once
     """
     settings = _settings(ctx)
-    if once and not settings.feeds:
-        raise ConfigError(f"{settings.source}: no [[feeds]] configured")
-    with _pipeline(settings) as pipeline:
-        if once:
+    if once:
+        if not settings.feeds:
+            raise ConfigError(f"{settings.source}: no [[feeds]] configured")
+        with _pipeline(settings) as pipeline:
             _print_summary(pipeline.run_once())
-            return
-        from monitor.scheduler import Daemon
+        return
+    from monitor.scheduler import Daemon, stop_cleanly_during_start_up
 
-        if not ctx.obj["verbose"]:
-            logging.getLogger().setLevel(logging.INFO)  # a daemon says what it does
-        on_run = _log_summary
-        if metrics_port:
-            from monitor import metrics
+    if not ctx.obj["verbose"]:
+        logging.getLogger().setLevel(logging.INFO)  # a daemon says what it does
+    on_run = _log_summary
+    if metrics_port:
+        from monitor import metrics
 
-            metrics.serve(metrics_port)
+        metrics.serve(metrics_port)
 
-            def on_run(summary: RunSummary) -> None:
-                _log_summary(summary)
-                metrics.record(summary)
+        def on_run(summary: RunSummary) -> None:
+            _log_summary(summary)
+            metrics.record(summary)
 
-        with daemon_lock(settings.database.url) as alone:
+    with stop_cleanly_during_start_up():
+        logging.getLogger("monitor.daemon").info(
+            "daemon starting model=%s", settings.matching.model
+        )
+        with _pipeline(settings) as pipeline, daemon_lock(settings.database.url) as alone:
             Daemon(settings, pipeline, _seed(settings), on_run=on_run).run(alone)
 
 

@@ -14,7 +14,7 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from types import FrameType
@@ -79,6 +79,30 @@ def shut_down_soon(scheduler: BaseScheduler) -> None:
     threading.Thread(target=shut_down, name="scheduler-shutdown").start()
 
 
+class StoppedDuringStartUp(Exception):
+    """A SIGTERM/SIGINT before the scheduler ran: nothing polled yet, nothing to finish."""
+
+
+@contextlib.contextmanager
+def stop_cleanly_during_start_up() -> Iterator[None]:
+    """Until Daemon.run sets its own handlers, a signal ends start-up (model loading, the feed
+    sync) at once with exit status 0 and a log line, not by the signal's default action (status
+    143, nothing logged): an orchestrator stopping a daemon that is still starting sees a clean
+    stop. A transaction it interrupts rolls back."""
+
+    def interrupt(signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise StoppedDuringStartUp(signum)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    except StoppedDuringStartUp as exc:
+        log.info("daemon stopped during start-up signal=%s", exc.args[0])
+
+
 class Daemon:
     """Polls due feeds, keeps its leases alive, makes the daily digest once per cluster."""
 
@@ -103,12 +127,28 @@ class Daemon:
 
         alone: no other daemon can share this database (SQLite's file lock), so leases left by
         a daemon that was killed are released now rather than at their expiry."""
-        config = self.settings.schedule
         self.pipeline.sync()
+        try:
+            self._register(alone)
+            self._add_jobs()
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+            log.info("daemon started worker=%s", self.worker_id)
+            self.scheduler.start()
+        finally:  # also when a start-up signal (stop_cleanly_during_start_up) cut in
+            with self.sessions.begin() as session:
+                schedule.release_leases(session, self.worker_id)
+                schedule.stop_worker(session, self.worker_id)
+            log.info("daemon stopped worker=%s", self.worker_id)
+
+    def _register(self, alone: bool) -> None:
         with self.sessions.begin() as session:
             if alone:
                 schedule.release_leases(session, owner=None)
             schedule.register_worker(session, self.worker_id, socket.gethostname(), os.getpid())
+
+    def _add_jobs(self) -> None:
+        config = self.settings.schedule
         now = datetime.now(UTC)
         self.scheduler.add_job(
             self.poll_due,
@@ -137,16 +177,6 @@ class Daemon:
             misfire_grace_time=None,
             id="digest",
         )
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        log.info("daemon started worker=%s", self.worker_id)
-        try:
-            self.scheduler.start()
-        finally:
-            with self.sessions.begin() as session:
-                schedule.release_leases(session, self.worker_id)
-                schedule.stop_worker(session, self.worker_id)
-            log.info("daemon stopped worker=%s", self.worker_id)
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         log.info("stopping signal=%s worker=%s", signum, self.worker_id)
@@ -156,6 +186,10 @@ class Daemon:
     def poll_due(self) -> None:
         """Claim the due feeds, poll them, set their next due time with jitter."""
         config = self.settings.schedule
+        if self.pipeline.stopping.is_set():
+            # A signal that came between setting the handlers and the scheduler's start found
+            # no scheduler to shut down: shut it down now (this job runs every tick).
+            shut_down_soon(self.scheduler)
         while not self.pipeline.stopping.is_set():
             now = datetime.now(UTC)
             with self.sessions.begin() as session:

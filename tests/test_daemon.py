@@ -108,6 +108,28 @@ def test_new_items_are_stored_and_sigterm_stops_cleanly(
     assert "daemon stopped" in (tmp_path / "daemon.log").read_text()
 
 
+def test_sigterm_while_the_daemon_starts_stops_it_cleanly(
+    tmp_path: Path, pages: DemoServer, sqlite_url: str
+) -> None:
+    """Building the matcher takes seconds (it encodes the seed's examples): an orchestrator's
+    SIGTERM then must end the daemon with status 0 and a log line, not kill it mid-way."""
+    config = _config(tmp_path / "c.toml", sqlite_url, [pages.feed_url("en")])
+    log = tmp_path / "daemon.log"
+    daemon = _start(config, log)
+    try:
+        _wait(lambda: log.exists() and "daemon starting" in log.read_text())
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    finally:
+        daemon.kill()
+    text = log.read_text()
+    assert "daemon stopped during start-up signal=15" in text
+    assert "daemon started" not in text  # the scheduler never ran ...
+    assert not pages.requests  # ... and no feed was polled
+    with open_database(sqlite_url)() as session:  # a worker it registered is marked stopped
+        assert session.scalar(select(func.count()).where(Worker.stopped_at.is_(None))) == 0
+
+
 def test_a_second_daemon_on_one_sqlite_file_refuses(
     tmp_path: Path, pages: DemoServer, sqlite_url: str
 ) -> None:
