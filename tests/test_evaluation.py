@@ -133,7 +133,28 @@ def test_intervals_per_language_and_hard_negatives() -> None:
     span = intervals(articles, scores, {"a": 0.5, "b": 0.5})
     assert span["recall_en"] == (1.0, 1.0)
     assert span["recall_fr"] == (0.0, 0.0)
+    assert span["recall_fr_minus_en"] == (-1.0, -1.0)
+    assert "recall_en_minus_en" not in span
     assert span["hard_negative_match_rate"] == (0.0, 0.0)
+
+
+def test_the_recall_gap_to_english_is_told_from_luck() -> None:
+    """French found 9 of 10 stories, English 7 of 10: a gap of +0.2 whose interval, over ten
+    stories each, still holds 0 (not a real difference); fifty stories each exclude it."""
+
+    def split(stories: int) -> tuple[list[LabelledArticle], list[dict[str, float]]]:
+        articles, scores = [], []
+        for lang, found in (("en", 0.7), ("fr", 0.9)):
+            for i in range(stories):
+                articles.append(_article(f"{lang}{i}", {"a"}, lang=lang))
+                scores.append({"a": 0.9 if i < found * stories else 0.1, "b": 0.0})
+        return articles, scores
+
+    thresholds = {"a": 0.5, "b": 0.5}
+    small = intervals(*split(10), thresholds)["recall_fr_minus_en"]
+    large = intervals(*split(50), thresholds)["recall_fr_minus_en"]
+    assert small[0] < 0 < 0.2 < small[1]
+    assert 0 < large[0] < 0.2 < large[1]
 
 
 def test_spearman_with_ties() -> None:
