@@ -43,10 +43,14 @@ NAIVE = MatchOptions(
     position_penalty=0.0,
     examples_weight=0.0,
     center_languages=False,
+    statement_baseline=None,
 )
-CURRENT = MatchOptions(position_penalty=0.0, examples_weight=0.0, center_languages=False)
-LEAD = MatchOptions(examples_weight=0.0, center_languages=False)
-EXAMPLES = MatchOptions(center_languages=False)
+CURRENT = MatchOptions(
+    position_penalty=0.0, examples_weight=0.0, center_languages=False, statement_baseline=None
+)
+LEAD = replace(CURRENT, position_penalty=MatchOptions().position_penalty)
+EXAMPLES = replace(LEAD, examples_weight=MatchOptions().examples_weight)
+CENTRED = replace(EXAMPLES, center_languages=True)
 # (name, options, per-statement thresholds): the last step and the variants below it use
 # per-statement thresholds (global + calibrated offsets), as the shipped seed does.
 STEPS = [
@@ -68,7 +72,8 @@ STEPS = [
     (f"+ focus margin {CURRENT.focus_margin:g}", CURRENT, False),
     (f"+ lead emphasis {LEAD.position_penalty:g}", LEAD, False),
     (f"+ labelled examples (dev split) {EXAMPLES.examples_weight:g}", EXAMPLES, False),
-    ("+ language centring", MatchOptions(), False),
+    ("+ language centring", CENTRED, False),
+    (f"+ statement baselines (q {MatchOptions().statement_baseline:g})", MatchOptions(), False),
     ("+ per-statement threshold offsets (default)", MatchOptions(), True),
     ("default, examples weight 0 (centring only)", MatchOptions(examples_weight=0.0), True),
     ("default, examples weight 0.1 (before round 5)", MatchOptions(examples_weight=0.1), True),
@@ -76,6 +81,7 @@ STEPS = [
     ("default without views", MatchOptions(views=False), True),
     ("default without scope", MatchOptions(scope=False), True),
     ("default without near misses", MatchOptions(near_misses=False), True),
+    ("default without statement baselines", MatchOptions(statement_baseline=None), True),
 ]
 
 

@@ -1,0 +1,89 @@
+"""How well a statement added later is found: no labelled examples speak of it, and maybe no views.
+
+For each of the seed's statements in turn, the matcher's examples (the dev split) lose every
+verdict on it — as for a statement an analyst adds with `pledgewatch rescore --statement` — and
+its threshold is the global one (no calibrated offset). The test split is then scored for it:
+once with its coverage views, once with its wording and translations only. Thresholds come
+from the dev split; nothing here is tuned on test. With --split dev, the dev split is scored
+instead, each article compared with the other stories' examples only (for decisions).
+Usage: python bench/new_statement.py [--split test|dev]
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+
+from monitor.config import DEFAULT_THRESHOLD
+from monitor.encoders import load_encoder
+from monitor.evaluation import DEV_SPLIT, TEST_SPLIT, Counts, evaluate, score_all
+from monitor.labelled import LabelledArticle, load_labelled
+from monitor.matching import Matcher
+from monitor.statements import load_seed
+from seeds import DEFAULT_STATEMENTS
+
+
+def without_verdicts_on(
+    examples: list[LabelledArticle], statement_id: str
+) -> list[LabelledArticle]:
+    """The examples as if nobody had judged them against this statement."""
+    return [
+        replace(
+            e,
+            labels=e.labels - {statement_id},
+            rejected=frozenset(r for r in _rejected(e) if r != statement_id),
+        )
+        for e in examples
+    ]
+
+
+def _rejected(example: LabelledArticle) -> frozenset[str]:
+    return example.rejected if example.rejected is not None else frozenset()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--split", choices=["test", "dev"], default="test")
+    args = parser.parse_args()
+    seed = load_seed(DEFAULT_STATEMENTS)
+    encoder = load_encoder("use-multilingual-v3")
+    ids = [s.id for s in seed.statements]
+    dev, test = load_labelled(DEV_SPLIT, ids), load_labelled(TEST_SPLIT, ids)
+    # Fully labelled examples reject every statement not in their labels: spell that out, so
+    # that removing one statement from it leaves the others' verdicts as they were.
+    dev = [replace(e, rejected=frozenset(ids) - e.labels) if e.rejected is None else e for e in dev]
+    if args.split == "dev":
+        test = dev
+    default = Matcher(seed, encoder, DEFAULT_THRESHOLD, examples=dev)
+    default_scores = score_all(default, test)
+    columns = {"seed's examples and offset": Counts(), "new, with views": Counts()}
+    columns["new, wording only"] = Counts()
+    print(f"{args.split} split: {len(test)} articles; global threshold {DEFAULT_THRESHOLD}")
+    print(f"{'statement':24s} " + " | ".join(f"{name:>26s}" for name in columns))
+    for statement in seed.statements:
+        sid = statement.id
+        examples = without_verdicts_on(dev, sid)
+        bare = replace(statement, views=())
+        bare_seed = replace(
+            seed, statements=tuple(bare if s.id == sid else s for s in seed.statements)
+        )
+        runs = [
+            (default_scores, statement.threshold_at(DEFAULT_THRESHOLD)),
+            (score_all(Matcher(seed, encoder, 0.0, examples=examples), test), DEFAULT_THRESHOLD),
+            (
+                score_all(Matcher(bare_seed, encoder, 0.0, examples=examples), test),
+                DEFAULT_THRESHOLD,
+            ),
+        ]
+        cells = []
+        for name, (scores, threshold) in zip(columns, runs, strict=True):
+            counts = evaluate(test, scores, {sid: threshold}).micro
+            columns[name] += counts
+            cells.append(f"R {counts.tp:2d}/{counts.tp + counts.fn:<2d} fp {counts.fp:<2d}")
+        print(f"{sid:24s} " + " | ".join(f"{cell:>26s}" for cell in cells), flush=True)
+    for name, c in columns.items():
+        print(f"{name:28s} P {c.precision:.3f}  R {c.recall:.3f}  F1 {c.f1:.3f}")
+
+
+if __name__ == "__main__":
+    main()
