@@ -63,6 +63,23 @@ def test_user_statements_file(tmp_path: Path) -> None:
     assert seed.scope == ()
 
 
+def test_a_statement_without_views_is_warned_about_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        'seed = "mine"\n[[statements]]\nid = "bare"\ntext = "We will plant trees."\n'
+        '[[statements]]\nid = "viewed"\ntext = "We will build dams."\n'
+        'views = ["The government began work on the first of the promised dams."]\n',
+        encoding="utf-8",
+    )
+    load_seed(path)
+    load_seed(path)  # the CLI reads it again: no second warning
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "statement bare has no views" in warnings[0] and str(path) in warnings[0]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
