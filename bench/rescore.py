@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from monitor.config import Settings
+from monitor.config import DEFAULT_THRESHOLD, Settings
 from monitor.encoders import load_encoder
 from monitor.evaluation import DEV_SPLIT, TEST_SPLIT
 from monitor.labelled import load_labelled
@@ -47,7 +47,7 @@ def main() -> None:
     pool = load_labelled(DEV_SPLIT, ids) + load_labelled(TEST_SPLIT, ids)
     on_topic = [a for a in pool if a.kind != "unrelated"]
     off_topic = [a for a in pool if a.kind == "unrelated"]
-    matcher = Matcher(seed, encoder, 0.152)
+    matcher = Matcher(seed, encoder, DEFAULT_THRESHOLD)
     sessions = open_database(url)
 
     started = time.monotonic()
