@@ -66,6 +66,11 @@ def migrate(engine: Engine) -> None:
             if connection.dialect.name == "postgresql":
                 # Workers starting together on a new database migrate one after another.
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_KEY})
+            elif connection.dialect.name == "sqlite":
+                # pysqlite runs DDL outside any transaction: a migration cut short (a kill, a
+                # signal during start-up) left tables without their version row, and every
+                # later start failed on "table ... already exists". All or nothing instead.
+                connection.exec_driver_sql("BEGIN")  # deferred: no write lock when up to date
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from storage import queries
@@ -49,6 +49,32 @@ def test_migrations_create_exactly_the_models(database_url: str) -> None:
     assert diff == []
     assert {"feeds", "articles", "sightings", "statements", "matches", "runs"} <= tables
     engine.dispose()
+
+
+class _CutShort(Exception):
+    pass
+
+
+def test_a_migration_cut_short_leaves_the_database_as_it_was(database_url: str) -> None:
+    """A daemon stopped while it creates the schema (a SIGTERM during start-up): the next
+    start must migrate, not fail on tables left behind without their version."""
+    engine = make_engine(database_url)
+
+    def stop_midway(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("CREATE TABLE MATCHES"):
+            raise _CutShort
+
+    event.listen(engine, "before_cursor_execute", stop_midway)
+    with pytest.raises(_CutShort):
+        migrate(engine)
+    event.remove(engine, "before_cursor_execute", stop_midway)
+    with engine.connect() as connection:
+        assert not {"feeds", "articles", "alembic_version"} & set(
+            inspect(connection).get_table_names()
+        )  # rolled back whole (feeds and articles come before matches)
+    engine.dispose()
+    with open_database(database_url)() as session:  # the next start
+        assert session.scalars(select(Article)).all() == []
 
 
 def test_sqlite_uses_wal(sqlite_url: str) -> None:
