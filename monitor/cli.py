@@ -185,7 +185,7 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
             "daemon starting model=%s", settings.matching.model
         )
         with _pipeline(settings) as pipeline, daemon_lock(settings.database.url) as alone:
-            Daemon(settings, pipeline, _seed(settings), on_run=on_run).run(alone)
+            Daemon(settings, pipeline, pipeline.matcher.seed, on_run=on_run).run(alone)
 
 
 def _log_summary(summary: RunSummary) -> None:
