@@ -95,16 +95,19 @@ class Matcher:
         if not (centring or self.options.examples_weight or baseline is not None):
             examples = []  # no use needs them: not encoded
         example_passages = _example_passage_vectors(encoder, self.options.windows, examples)
-        self._means = _LanguageMeans(
-            examples if centring else [], example_passages if centring else []
-        )
+        # Language means and statement baselines describe ordinary text, not verdicts: only the
+        # seed's own examples count, so that an analyst's verdict on one statement moves that
+        # statement's scores and no other's.
+        own = [(e, v) for e, v in zip(examples, example_passages, strict=True) if _own(e)]
+        self._means = _LanguageMeans(own if centring else [])
         self._wording_vectors = self._means.center_each(self._raw_wording_vectors, wordings)
         example_passages = [
             self._means.center(v, e.text) for e, v in zip(examples, example_passages, strict=True)
         ]
+        own_passages = [v for e, v in zip(examples, example_passages, strict=True) if _own(e)]
         self._baselines = (
-            self._statement_baselines(example_passages, baseline)
-            if baseline is not None and examples
+            self._statement_baselines(own_passages, baseline)
+            if baseline is not None and own_passages
             else np.zeros(len(seed.statements), dtype=np.float32)
         )
         use_near = self.options.near_misses and seed.near_misses
@@ -283,14 +286,14 @@ class _LanguageMeans:
     together (dev: 32 in-focus false statements in French articles against 1-14 in the other
     languages). Subtracting the mean vector of the text's language removes that shared pull.
     A text is centred by the closest language the examples have. Only the seed's own examples
-    count, and only languages with MIN_LANGUAGE_EXAMPLES of them: an analyst's verdict must
-    not move every score, and a mean of two articles is mostly their topic.
+    count (the caller's choice), and only languages with MIN_LANGUAGE_EXAMPLES of them: a mean
+    of two articles is mostly their topic.
     """
 
-    def __init__(self, examples: Sequence[LabelledArticle], passages: Sequence[np.ndarray]) -> None:
+    def __init__(self, examples: Sequence[tuple[LabelledArticle, np.ndarray]]) -> None:
         grouped: dict[str, list[np.ndarray]] = {}
-        for example, vectors in zip(examples, passages, strict=True):
-            if example.kind != "feedback" and example.lang and len(vectors):
+        for example, vectors in examples:
+            if example.lang and len(vectors):
                 grouped.setdefault(example.lang, []).append(vectors)
         self._means = {
             lang: np.vstack(v).mean(axis=0)
@@ -335,6 +338,11 @@ def _encode_grouped(encoder: Encoder, groups: Sequence[list[Passage]]) -> list[n
     vectors = encoder.encode([p.text for group in groups for p in group])
     bounds = np.cumsum([0, *(len(group) for group in groups)])
     return [vectors[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
+
+
+def _own(example: LabelledArticle) -> bool:
+    """True for the seed's own examples, False for analysts' verdicts on stored articles."""
+    return example.kind != "feedback"
 
 
 def _unit_mean(vectors: np.ndarray) -> np.ndarray:

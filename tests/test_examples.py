@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.demo.server import load_corpus
 from monitor.encoders import load_encoder
 from monitor.errors import ConfigError
 from monitor.evaluation import DEV_SPLIT, score_all
@@ -79,3 +80,29 @@ def test_examples_file_errors_name_the_file(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"e1: unknown statement ids \['bees'\]"):
         load_seed(seed)
+
+
+def test_an_analyst_verdict_moves_only_the_statement_it_judges() -> None:
+    """A verdict on one statement is an example for that statement alone: the other
+    statements' scores stay as they were, on the judged article and on others (language means
+    and statement baselines come from the seed's own examples only)."""
+    corpus = load_corpus()["articles"][:6]  # demo articles, none of them a seed example
+    texts = [ArticleText(a["title"], "\n".join(a["body"])) for a in corpus]
+    matcher = Matcher(SEED, load_encoder("use-multilingual-v3"), 0.0)
+    before = matcher.score_articles(texts)
+    judged = max(before[0], key=lambda s: s.score).statement_id  # the analyst says no to it
+    verdict = LabelledArticle(
+        id="article:1",
+        lang="",
+        title=texts[0].title or "",
+        text=texts[0].text,
+        labels=frozenset(),
+        kind="feedback",
+        rejected=frozenset({judged}),
+    )
+    after = matcher.with_examples([*SEED.examples, verdict]).score_articles(texts)
+    for old, new in zip(before, after, strict=True):
+        moved = {o.statement_id for o, n in zip(old, new, strict=True) if o.score != n.score}
+        assert moved <= {judged}
+    score = {s.statement_id: s.score for s in before[0]}[judged]
+    assert {s.statement_id: s.score for s in after[0]}[judged] < score - 0.02
