@@ -109,15 +109,19 @@ def _seed(settings: Settings) -> Seed:
     return load_seed(settings.matching.statements or DEFAULT_STATEMENTS)
 
 
+def _matcher(settings: Settings, seed: Seed) -> Matcher:
+    """The configured model and threshold, comparing articles with the seed's examples."""
+    matching = settings.matching
+    encoder = load_encoder(matching.model, matching.device, matching.batch_size)
+    return Matcher(seed, encoder, matching.threshold, cache_dir=matching.cache_dir)
+
+
 @contextmanager
 def _pipeline(settings: Settings) -> Iterator[Pipeline]:
     """Build the object graph: settings -> database -> encoder -> matcher -> fetcher -> pipeline."""
-    seed = _seed(settings)
     sessions = open_database(settings.database.url)
-    matching = settings.matching
-    encoder = load_encoder(matching.model, matching.device, matching.batch_size)
     # Verdicts stored by analysts join the seed's examples in Pipeline.refresh_examples.
-    matcher = Matcher(seed, encoder, matching.threshold)
+    matcher = _matcher(settings, _seed(settings))
     with Fetcher(settings.fetch) as fetcher:
         yield Pipeline(settings, sessions, fetcher, matcher)
 
@@ -807,8 +811,7 @@ def evaluate_command(
     settings = _settings(ctx)
     seed = _seed(settings)
     matching = settings.matching
-    encoder = load_encoder(matching.model, matching.device, matching.batch_size)
-    matcher = Matcher(seed, encoder, matching.threshold)
+    matcher = _matcher(settings, seed)
     ids = [s.id for s in seed.statements]
     splits = {"dev": evaluation.DEV_SPLIT, "test": evaluation.TEST_SPLIT}
     path = splits.get(split) or Path(split)
@@ -820,7 +823,7 @@ def evaluate_command(
         s.id: s.threshold_at(base) if threshold is None else base + s.threshold_offset
         for s in seed.statements
     }
-    result: dict[str, Any] = {"split": str(path), "model": encoder.model_id}
+    result: dict[str, Any] = {"split": str(path), "model": matcher.model_id}
     if calibrate:
         dev = load_labelled(evaluation.DEV_SPLIT, ids)
         global_t, per_statement = evaluation.calibrate(dev, evaluation.score_all(matcher, dev), ids)
@@ -832,8 +835,8 @@ def evaluate_command(
     result["intervals"] = evaluation.intervals(articles, scores, thresholds)
     if encoder_quality:
         data = evaluation.EVAL_DIR / "data"
-        result["tatoeba_accuracy"] = evaluation.tatoeba_accuracy(encoder, data / "tatoeba")
-        result["sts_spearman"] = evaluation.sts_spearman(encoder, data / "stsb")
+        result["tatoeba_accuracy"] = evaluation.tatoeba_accuracy(matcher.encoder, data / "tatoeba")
+        result["sts_spearman"] = evaluation.sts_spearman(matcher.encoder, data / "stsb")
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:

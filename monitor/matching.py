@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from monitor.labelled import LabelledArticle
 from monitor.language import closest_language
 from monitor.passages import CJK, Passage, make_passages
 from monitor.statements import Seed
+from monitor.vector_cache import VectorCache, text_key
 
 # The gate's bar for an entry naming only some scope groups: the lowest best-cosine of a
 # labelled dev article's title + lead was 0.298 (unrelated articles: median 0.22), less a margin.
@@ -75,9 +77,12 @@ class Matcher:
         threshold: float,
         options: MatchOptions | None = None,
         examples: Sequence[LabelledArticle] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
-        """``examples`` default to the seed's labelled examples."""
+        """``examples`` default to the seed's labelled examples; ``cache_dir`` keeps their
+        passage vectors between runs (see vector_cache)."""
         self.seed = seed
+        self.cache_dir = cache_dir
         self.encoder = encoder
         self.threshold = threshold
         self.options = options or MatchOptions()
@@ -94,7 +99,9 @@ class Matcher:
         centring, baseline = self.options.center_languages, self.options.statement_baseline
         if not (centring or self.options.examples_weight or baseline is not None):
             examples = []  # no use needs them: not encoded
-        example_passages = _example_passage_vectors(encoder, self.options.windows, examples)
+        example_passages = _example_passage_vectors(
+            encoder, self.options.windows, examples, cache_dir
+        )
         # Language means and statement baselines describe ordinary text, not verdicts: only the
         # seed's own examples count, so that an analyst's verdict on one statement moves that
         # statement's scores and no other's.
@@ -134,7 +141,9 @@ class Matcher:
 
     def with_examples(self, examples: Sequence[LabelledArticle]) -> Matcher:
         """The same matcher comparing articles with these examples."""
-        return Matcher(self.seed, self.encoder, self.threshold, self.options, examples)
+        return Matcher(
+            self.seed, self.encoder, self.threshold, self.options, examples, self.cache_dir
+        )
 
     @property
     def model_id(self) -> str:
@@ -269,9 +278,9 @@ class Matcher:
         return results
 
 
-# Example passage vectors by (model id, windows, title, text): matchers rebuilt when analysts
-# add a verdict (or built per cross-validation fold) encode only the examples not seen yet.
-_EXAMPLE_CACHE: dict[tuple[str, bool, str, str], np.ndarray] = {}
+# Example passage vectors by (model id, text key): matchers rebuilt when analysts add a verdict
+# (or built per cross-validation fold) encode only the examples not seen yet.
+_EXAMPLE_CACHE: dict[tuple[str, str], np.ndarray] = {}
 _EXAMPLE_CACHE_LIMIT = 5_000  # examples (~40 passages each: ~80 KB)
 
 
@@ -319,17 +328,33 @@ class _LanguageMeans:
 
 
 def _example_passage_vectors(
-    encoder: Encoder, windows: bool, examples: Sequence[LabelledArticle]
+    encoder: Encoder,
+    windows: bool,
+    examples: Sequence[LabelledArticle],
+    cache_dir: Path | None = None,
 ) -> list[np.ndarray]:
-    """Each example's passage vectors (scope not applied)."""
-    keys = [(encoder.model_id, windows, e.title, e.text) for e in examples]
+    """Each example's passage vectors (scope not applied): from memory, else from the cache
+    directory, else encoded (and then written there)."""
+    keys = [(encoder.model_id, text_key(windows, e.title, e.text)) for e in examples]
     missing = {k: e for k, e in zip(keys, examples, strict=True) if k not in _EXAMPLE_CACHE}
+    if len(_EXAMPLE_CACHE) + len(missing) > _EXAMPLE_CACHE_LIMIT:
+        _EXAMPLE_CACHE.clear()
+        missing = dict(zip(keys, examples, strict=True))
+    disk = VectorCache(cache_dir, encoder) if missing and cache_dir is not None else None
+    if disk is not None:
+        for key in list(missing):
+            vectors = disk.get(key[1])
+            if vectors is not None:
+                _EXAMPLE_CACHE[key] = vectors
+                del missing[key]
     if missing:
         passages = [make_passages(e.title, e.text, windows) for e in missing.values()]
-        if len(_EXAMPLE_CACHE) > _EXAMPLE_CACHE_LIMIT:
-            _EXAMPLE_CACHE.clear()
         for key, vectors in zip(missing, _encode_grouped(encoder, passages), strict=True):
             _EXAMPLE_CACHE[key] = vectors
+            if disk is not None:
+                disk.put(key[1], vectors)
+    if disk is not None:
+        disk.save(k[1] for k in keys)
     return [_EXAMPLE_CACHE[k] for k in keys]
 
 

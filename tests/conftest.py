@@ -40,6 +40,21 @@ def _loopback_only(address: object) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def user_cache_in_a_temporary_directory(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """Commands keep the examples' vectors in the user's cache directory: a temporary one here
+    (shared by the session's tests and the daemons they start), never the real home."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
+@pytest.fixture(autouse=True, scope="session")
 def loopback_only_network() -> Iterator[None]:
     """Any connect() to an address off 127.0.0.0/8 or ::1 fails loudly before a packet leaves,
     and so does a name lookup other than localhost (it would ask a DNS server)."""

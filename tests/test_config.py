@@ -85,6 +85,10 @@ def test_cli_reports_a_typo_in_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_relative_statements_path_is_relative_to_the_config(tmp_path: Path) -> None:
-    path = _write(tmp_path, '[matching]\nstatements = "mine.toml"\n')
-    assert load_settings(path, env={}).matching.statements == tmp_path / "mine.toml"
+def test_relative_paths_are_relative_to_the_config(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[matching]\nstatements = "mine.toml"\ncache_dir = "cache"\n')
+    matching = load_settings(path, env={}).matching
+    assert matching.statements == tmp_path / "mine.toml"
+    assert matching.cache_dir == tmp_path / "cache"
+    path = _write(tmp_path, '[matching]\ncache_dir = "~/pw-cache"\n')
+    assert load_settings(path, env={}).matching.cache_dir == Path.home() / "pw-cache"
