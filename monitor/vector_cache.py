@@ -67,6 +67,8 @@ class VectorCache:
                 with os.fdopen(handle, "wb") as out:
                     arrays: dict[str, Any] = {_PROBE_KEY: self._probe, **self._vectors}
                     np.savez(out, **arrays)
+                # mkstemp's 0600 would hide it from the other users of a shared cache_dir
+                os.chmod(temporary, 0o644)
                 os.replace(temporary, self.path)
             finally:
                 if os.path.exists(temporary):

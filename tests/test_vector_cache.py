@@ -50,6 +50,8 @@ def test_a_second_start_reads_the_examples_instead_of_encoding_them(tmp_path: Pa
     assert second.texts < 300  # wordings, views, near misses and the probe only
     assert scores == expected
     assert scores == _build(None)[1]
+    (cache,) = tmp_path.glob("*.npz")
+    assert cache.stat().st_mode & 0o777 == 0o644  # readable by the other users of the directory
 
 
 def test_an_unreadable_cache_is_rebuilt_and_changes_no_score(
