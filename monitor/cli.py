@@ -26,7 +26,7 @@ from monitor.encoders import load_encoder
 from monitor.errors import ConfigError, PledgewatchError
 from monitor.fetch import Fetcher
 from monitor.labelled import load_labelled
-from monitor.matching import Matcher
+from monitor.matching import Matcher, StatementScore
 from monitor.pipeline import Pipeline, RunSummary
 from monitor.statements import Seed, load_seed, require_statement
 from seeds import DEFAULT_STATEMENTS
@@ -346,12 +346,19 @@ def _period(when: datetime, by: str) -> str:
 @cli.command()
 @click.argument("article")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--scores",
+    "with_scores",
+    is_flag=True,
+    help="Also every statement's score against its bar, from the stored vectors: why the "
+    "article matched what it matched, and how far the others stood (loads the model).",
+)
 @click.pass_context
 @_fail_cleanly
-def show(ctx: click.Context, article: str, fmt: str) -> None:
+def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
     """One article (by id or URL) with all its matches and their evidence.
 
-    Example: pledgewatch show https://example.org/news/1234
+    Example: pledgewatch show https://example.org/news/1234 --scores
     """
     settings = _settings(ctx)
     with open_database(settings.database.url)() as session:
@@ -362,6 +369,11 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
     record["matches"] = [
         {k: _plain(v) for k, v in asdict(m).items() if k in MATCH_COLUMNS} for m in detail.matches
     ]
+    if with_scores:
+        with _pipeline(settings) as pipeline:
+            scores, verdicts = pipeline.explain(detail.id)
+            margin = pipeline.matcher.options.focus_margin
+        record["scores"] = [asdict(s) | {"verdict": verdicts.get(s.statement_id)} for s in scores]
     if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
@@ -378,6 +390,38 @@ def show(ctx: click.Context, article: str, fmt: str) -> None:
         click.echo(f"  « {m.passage} »")
     if not detail.matches:
         click.echo("\nno matches")
+    if with_scores:
+        _print_scores(scores, verdicts, margin, {m.statement_id for m in detail.matches})
+
+
+def _print_scores(
+    scores: list[StatementScore],
+    verdicts: dict[str, bool],
+    margin: float | None,
+    stored: set[str],
+) -> None:
+    if not scores:
+        click.echo("\nscores: none (out of the seed's scope: it does not name every scope group)")
+        return
+    focus = f"; out of focus: more than {margin:g} below the article's best" if margin else ""
+    click.echo(f"\nscores (score / the statement's bar{focus})")
+    for s in sorted(scores, key=lambda s: -s.score):
+        verdict = verdicts.get(s.statement_id)
+        status = (
+            f"analyst: {'yes' if verdict else 'no'}"
+            if verdict is not None
+            else "matched"
+            if s.matched
+            else "below its bar"
+            if s.in_focus
+            else "out of focus"
+        )
+        passage = s.passage if len(s.passage) <= 90 else s.passage[:89] + "…"
+        click.echo(f"  {s.score:6.3f} / {s.threshold:.3f}  {s.statement_id:24s} {status}")
+        click.echo(f"      « {passage} »")
+    now = {s.statement_id for s in scores if verdicts.get(s.statement_id, s.matched)}
+    if now != stored:
+        click.echo("the stored matches predate these settings: `pledgewatch rescore` updates them")
 
 
 @cli.group()

@@ -31,6 +31,7 @@ class StatementScore:
     position: int
     matched: bool
     in_focus: bool = True  # within the focus margin of the article's best statement
+    threshold: float = 0.0  # the statement's bar: matched = in focus and score >= threshold
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,7 @@ class Matcher:
                     passages[best].position,
                     bool(focus[index] and score >= self._thresholds[index]),
                     bool(focus[index]),
+                    round(float(self._thresholds[index]), 4),
                 )
             )
         return results

@@ -24,7 +24,7 @@ from monitor.feeds import FeedEntry, parse_feed
 from monitor.fetch import Fetcher
 from monitor.labelled import LabelledArticle
 from monitor.language import detect_language
-from monitor.matching import ArticleText, Encoded, Matcher
+from monitor.matching import ArticleText, Encoded, Matcher, StatementScore
 from monitor.passages import Passage, text_weight
 from monitor.statements import require_statement
 from monitor.urls import canonical_url
@@ -477,34 +477,60 @@ class Pipeline:
         only: set[str] | None,
         summary: RescoreSummary,
     ) -> None:
-        texts = [ArticleText(title, text) for _, title, text in batch]
-        passages = [self.matcher.passages(t) for t in texts]
+        ids = [article_id for article_id, _, _ in batch]
         with self.sessions.begin() as session:
-            ids = [article_id for article_id, _, _ in batch]
             stored = queries.load_vectors(session, ids, model)
+            encoded, fresh = self._stored_or_encoded(batch, stored)
             judged = queries.verdicts(session, ids)
-            missing = [
-                i
-                for i, ps in enumerate(passages)
-                if ps
-                and _passages_hash(ps) != getattr(stored.get(batch[i][0]), "passages_hash", "")
-            ]
-            fresh = dict(zip(missing, self._encode([passages[i] for i in missing]), strict=True))
-            for i, (article_id, _, _) in enumerate(batch):
+            for i, article_id in enumerate(ids):
                 summary.articles += 1
                 matches: list[queries.NewMatch] = []
-                if passages[i]:
+                vectors = encoded[i]
+                if vectors is not None:
                     summary.in_scope += 1
                     if i in fresh:
-                        encoded = fresh[i]
-                        queries.save_vectors(session, article_id, model, _pack(encoded))
+                        queries.save_vectors(session, article_id, model, _pack(vectors))
                         summary.encoded += 1
-                    else:
-                        encoded = _unpack(passages[i], stored[article_id])
-                    matches = self._matches(encoded, article_id, judged.get(article_id))
+                    matches = self._matches(vectors, article_id, judged.get(article_id))
                 removed, added = queries.replace_matches(session, article_id, model, only, matches)
                 summary.removed += removed
                 summary.added += added
+
+    def explain(self, article_id: int) -> tuple[list[StatementScore], dict[str, bool]]:
+        """Every statement's score for one stored article (empty when out of scope) and the
+        analysts' verdicts on it: why it matched what it matched, and how far the rest stood.
+        From its stored passage vectors where they fit; nothing is fetched or stored."""
+        self.refresh_examples()
+        with self.sessions() as session:
+            batch = next(queries.article_batches(session, only=[article_id]), [])
+            if not batch:
+                return [], {}
+            stored = queries.load_vectors(session, [article_id], self.matcher.model_id)
+            (vectors,), _ = self._stored_or_encoded(batch, stored)
+            verdicts = queries.verdicts(session, [article_id]).get(article_id, {})
+        if vectors is None:
+            return [], verdicts
+        return self.matcher.score_encoded(vectors, feedback_story(article_id)), verdicts
+
+    def _stored_or_encoded(
+        self,
+        batch: list[tuple[int, str | None, str]],
+        stored: dict[int, queries.StoredVectors],
+    ) -> tuple[list[Encoded | None], set[int]]:
+        """Per (id, title, text): its encoded passages (None out of scope) — the stored vectors
+        while they fit its passages, else encoded now; and the indices encoded now."""
+        passages = [self.matcher.passages(ArticleText(title, text)) for _, title, text in batch]
+        missing = [
+            i
+            for i, ps in enumerate(passages)
+            if ps and _passages_hash(ps) != getattr(stored.get(batch[i][0]), "passages_hash", "")
+        ]
+        fresh = dict(zip(missing, self._encode([passages[i] for i in missing]), strict=True))
+        encoded = [
+            fresh[i] if i in fresh else _unpack(ps, stored[batch[i][0]]) if ps else None
+            for i, ps in enumerate(passages)
+        ]
+        return encoded, set(fresh)
 
     def _encode(self, passages: list[list[Passage]]) -> list[Encoded]:
         """Vectors (one list of passages per article) at the precision they are stored in, so

@@ -81,6 +81,51 @@ def test_show_by_id_and_url(crawled: Path, demo_server: DemoServer) -> None:
     assert code == 1 and "no stored article" in err
 
 
+def _show_scores(config: Path, ref: str) -> dict:  # type: ignore[type-arg]
+    code, out, err = _run(config, "show", ref, "--scores", "--format", "json")
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_show_scores_explains_each_statement_against_its_bar(
+    crawled: Path, demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """Why an article matched what it matched: every statement's score, bar and focus, from the
+    stored vectors; the matched ones are exactly the stored matches."""
+    url = f"{demo_server.base}/articles/ru-gas.html?utm_source=rss"
+    record = _show_scores(crawled, url)
+    scores = {s["statement_id"]: s for s in record["scores"]}
+    assert len(scores) == 12
+    matched = {i for i, s in scores.items() if s["matched"]}
+    assert matched == {m["statement_id"] for m in record["matches"]} != set()
+    for s in scores.values():
+        assert s["matched"] == (s["in_focus"] and s["score"] >= s["threshold"])
+    code, out, _ = _run(crawled, "show", url, "--scores")
+    assert "scores (score / the statement's bar" in out
+    statuses = ("matched", "below its bar", "out of focus")
+    assert sum(line.endswith(statuses) for line in out.splitlines()) == 12
+    assert "predate" not in out
+    # Settings changed since the crawl are pointed out; an analyst's verdict shows as such.
+    strict = tmp_path / "strict.toml"
+    strict.write_text(
+        crawled.read_text().replace("[fetch]", "[matching]\nthreshold = 0.9\n\n[fetch]")
+    )
+    out = _run(strict, "show", url, "--scores")[1]
+    assert not any(line.endswith(" matched") for line in out.splitlines())
+    assert "`pledgewatch rescore` updates them" in out
+    rejected = sorted(matched)[0]
+    assert _run(crawled, "feedback", "mark", url, rejected, "--no")[0] == 0
+    assert f"{rejected:24s} analyst: no" in _run(crawled, "show", url, "--scores")[1]
+
+
+def test_show_scores_of_an_article_out_of_scope(crawled: Path) -> None:
+    articles = [_json(crawled, "show", str(i)) for i in range(1, 20)]
+    unscored = [a for a in articles if not _show_scores(crawled, str(a["id"]))["scores"]]
+    assert unscored and all(not a["matches"] for a in unscored)
+    code, out, _ = _run(crawled, "show", str(unscored[0]["id"]), "--scores")
+    assert code == 0 and "out of the seed's scope" in out
+
+
 def test_sql_views_answer_analyst_questions(crawled: Path, database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
