@@ -14,7 +14,7 @@ from monitor.labelled import LabelledArticle
 from monitor.language import closest_language
 from monitor.passages import CJK, Passage, make_passages
 from monitor.statements import Seed
-from monitor.vector_cache import VectorCache, text_key
+from monitor.vector_cache import VectorCache, passages_key
 
 # The gate's bar for an entry naming only some scope groups: the lowest best-cosine of a
 # labelled dev article's title + lead was 0.298 (unrelated articles: median 0.22), less a margin.
@@ -280,7 +280,7 @@ class Matcher:
         return results
 
 
-# Example passage vectors by (model id, text key): matchers rebuilt when analysts add a verdict
+# Example passage vectors by (model id, passages key): matchers rebuilt when analysts add a verdict
 # (or built per cross-validation fold) encode only the examples not seen yet.
 _EXAMPLE_CACHE: dict[tuple[str, str], np.ndarray] = {}
 _EXAMPLE_CACHE_LIMIT = 5_000  # examples (~40 passages each: ~80 KB)
@@ -336,12 +336,14 @@ def _example_passage_vectors(
     cache_dir: Path | None = None,
 ) -> list[np.ndarray]:
     """Each example's passage vectors (scope not applied): from memory, else from the cache
-    directory, else encoded (and then written there)."""
-    keys = [(encoder.model_id, text_key(windows, e.title, e.text)) for e in examples]
-    missing = {k: e for k, e in zip(keys, examples, strict=True) if k not in _EXAMPLE_CACHE}
+    directory, else encoded (and then written there). Keyed by the passages' own texts, so that
+    a change in how articles are split into passages can never serve stale vectors."""
+    passages = [make_passages(e.title, e.text, windows) for e in examples]
+    keys = [(encoder.model_id, passages_key([p.text for p in ps])) for ps in passages]
+    missing = {k: ps for k, ps in zip(keys, passages, strict=True) if k not in _EXAMPLE_CACHE}
     if len(_EXAMPLE_CACHE) + len(missing) > _EXAMPLE_CACHE_LIMIT:
         _EXAMPLE_CACHE.clear()
-        missing = dict(zip(keys, examples, strict=True))
+        missing = dict(zip(keys, passages, strict=True))
     disk = VectorCache(cache_dir, encoder) if missing and cache_dir is not None else None
     if disk is not None:
         for key in list(missing):
@@ -350,8 +352,8 @@ def _example_passage_vectors(
                 _EXAMPLE_CACHE[key] = vectors
                 del missing[key]
     if missing:
-        passages = [make_passages(e.title, e.text, windows) for e in missing.values()]
-        for key, vectors in zip(missing, _encode_grouped(encoder, passages), strict=True):
+        encoded = _encode_grouped(encoder, list(missing.values()))
+        for key, vectors in zip(missing, encoded, strict=True):
             _EXAMPLE_CACHE[key] = vectors
             if disk is not None:
                 disk.put(key[1], vectors)

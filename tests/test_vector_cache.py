@@ -12,6 +12,7 @@ from monitor import matching
 from monitor.demo.server import load_corpus
 from monitor.encoders import Encoder, load_encoder
 from monitor.matching import ArticleText, Matcher, StatementScore
+from monitor.passages import Passage, make_passages
 from monitor.statements import load_seed
 from monitor.vector_cache import VectorCache
 from seeds import DEFAULT_STATEMENTS
@@ -52,6 +53,22 @@ def test_a_second_start_reads_the_examples_instead_of_encoding_them(tmp_path: Pa
     assert scores == _build(None)[1]
     (cache,) = tmp_path.glob("*.npz")
     assert cache.stat().st_mode & 0o777 == 0o644  # readable by the other users of the directory
+
+
+def test_a_new_way_of_splitting_passages_is_never_served_old_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later release that splits articles differently finds no vectors for its passages in a
+    cache written by an earlier one: the key is the passages' texts, not the article's."""
+    _build(tmp_path)
+
+    def sentences_only(title: str | None, text: str, windows: bool = True) -> list[Passage]:
+        return make_passages(title, text, windows=False)
+
+    monkeypatch.setattr(matching, "make_passages", sentences_only)
+    resplit, scores = _build(tmp_path)
+    assert resplit.texts > 1_000  # every passage again (sentences only: fewer)
+    assert scores == _build(None)[1]
 
 
 def test_an_unreadable_cache_is_rebuilt_and_changes_no_score(
