@@ -12,9 +12,9 @@ import numpy as np
 from monitor.encoders import Encoder
 from monitor.labelled import LabelledArticle
 from monitor.language import closest_language
-from monitor.passages import CJK, Passage, make_passages
+from monitor.passages import CJK, Passage, make_passages, passages_hash
 from monitor.statements import Seed
-from monitor.vector_cache import VectorCache, passages_key
+from monitor.vector_cache import VectorCache
 
 # The gate's bar for an entry naming only some scope groups: the lowest best-cosine of a
 # labelled dev article's title + lead was 0.298 (unrelated articles: median 0.22), less a margin.
@@ -280,7 +280,7 @@ class Matcher:
         return results
 
 
-# Example passage vectors by (model id, passages key): matchers rebuilt when analysts add a verdict
+# Example passage vectors by (model id, passages_hash): matchers rebuilt when analysts add a verdict
 # (or built per cross-validation fold) encode only the examples not seen yet.
 _EXAMPLE_CACHE: dict[tuple[str, str], np.ndarray] = {}
 _EXAMPLE_CACHE_LIMIT = 5_000  # examples (~40 passages each: ~80 KB)
@@ -339,7 +339,7 @@ def _example_passage_vectors(
     directory, else encoded (and then written there). Keyed by the passages' own texts, so that
     a change in how articles are split into passages can never serve stale vectors."""
     passages = [make_passages(e.title, e.text, windows) for e in examples]
-    keys = [(encoder.model_id, passages_key([p.text for p in ps])) for ps in passages]
+    keys = [(encoder.model_id, passages_hash(ps)) for ps in passages]
     missing = {k: ps for k, ps in zip(keys, passages, strict=True) if k not in _EXAMPLE_CACHE}
     if len(_EXAMPLE_CACHE) + len(missing) > _EXAMPLE_CACHE_LIMIT:
         _EXAMPLE_CACHE.clear()

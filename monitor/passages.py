@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -63,6 +64,12 @@ def make_passages(title: str | None, text: str, windows: bool = True) -> list[Pa
         lead = sentences[0] if sentences else ""
         passages.append(Passage(f"{title}. {lead}".strip(), -1))
     return passages
+
+
+def passages_hash(passages: list[Passage]) -> str:
+    """What an article's (or an example's) passage vectors depend on, besides the model: stored
+    vectors and cached example vectors are reused only while it is unchanged."""
+    return hashlib.sha256("\n".join(p.text for p in passages).encode()).hexdigest()
 
 
 def _same(sentence: str, title: str) -> bool:

@@ -25,7 +25,7 @@ from monitor.fetch import Fetcher
 from monitor.labelled import LabelledArticle
 from monitor.language import detect_language
 from monitor.matching import ArticleText, Encoded, Matcher, StatementScore
-from monitor.passages import Passage, text_weight
+from monitor.passages import Passage, passages_hash, text_weight
 from monitor.statements import require_statement
 from monitor.urls import canonical_url
 from storage import queries
@@ -523,7 +523,7 @@ class Pipeline:
         missing = [
             i
             for i, ps in enumerate(passages)
-            if ps and _passages_hash(ps) != getattr(stored.get(batch[i][0]), "passages_hash", "")
+            if ps and passages_hash(ps) != getattr(stored.get(batch[i][0]), "passages_hash", "")
         ]
         fresh = dict(zip(missing, self._encode([passages[i] for i in missing]), strict=True))
         encoded = [
@@ -637,14 +637,10 @@ def _stored_precision(encoded: Encoded) -> Encoded:
     return Encoded(encoded.passages, encoded.vectors.astype(np.float16).astype(np.float32))
 
 
-def _passages_hash(passages: list[Passage]) -> str:
-    return hashlib.sha256("\n".join(p.text for p in passages).encode()).hexdigest()
-
-
 def _pack(encoded: Encoded) -> queries.StoredVectors:
     rows, dim = encoded.vectors.shape
     data = encoded.vectors.astype(np.float16).tobytes()
-    return queries.StoredVectors(_passages_hash(encoded.passages), rows, dim, data)
+    return queries.StoredVectors(passages_hash(encoded.passages), rows, dim, data)
 
 
 def _unpack(passages: list[Passage], stored: queries.StoredVectors) -> Encoded:

@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,9 @@ _PROBE_KEY = "__probe__"
 MAX_ENTRIES = 5_000  # examples; beyond it a save keeps only the examples of the current run
 
 
-def passages_key(texts: Sequence[str]) -> str:
-    """The cache key of one example: its passages' texts, which alone decide the vectors."""
-    return hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:32]
-
-
 class VectorCache:
-    """One file per model id in ``directory``: each example's passage vectors by passages_key."""
+    """One file per model id in ``directory``: each example's passage vectors by its
+    passages_hash."""
 
     def __init__(self, directory: Path, encoder: Encoder) -> None:
         name = hashlib.sha256(encoder.model_id.encode()).hexdigest()[:16]
