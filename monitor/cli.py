@@ -406,22 +406,22 @@ def _print_scores(
     focus = f"; out of focus: more than {margin:g} below the article's best" if margin else ""
     click.echo(f"\nscores (score / the statement's bar{focus})")
     for s in sorted(scores, key=lambda s: -s.score):
-        verdict = verdicts.get(s.statement_id)
-        status = (
-            f"analyst: {'yes' if verdict else 'no'}"
-            if verdict is not None
-            else "matched"
-            if s.matched
-            else "below its bar"
-            if s.in_focus
-            else "out of focus"
-        )
+        status = _score_status(s, verdicts.get(s.statement_id))
         passage = s.passage if len(s.passage) <= 90 else s.passage[:89] + "…"
         click.echo(f"  {s.score:6.3f} / {s.threshold:.3f}  {s.statement_id:24s} {status}")
         click.echo(f"      « {passage} »")
     now = {s.statement_id for s in scores if verdicts.get(s.statement_id, s.matched)}
     if now != stored:
         click.echo("the stored matches predate these settings: `pledgewatch rescore` updates them")
+
+
+def _score_status(score: StatementScore, verdict: bool | None) -> str:
+    """What decided the statement's match on this article: an analyst, or its score."""
+    if verdict is not None:
+        return f"analyst: {'yes' if verdict else 'no'}"
+    if score.matched:
+        return "matched"
+    return "below its bar" if score.in_focus else "out of focus"
 
 
 @cli.group()

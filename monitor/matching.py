@@ -283,7 +283,7 @@ class Matcher:
 # Example passage vectors by (model id, passages_hash): matchers rebuilt when analysts add a verdict
 # (or built per cross-validation fold) encode only the examples not seen yet.
 _EXAMPLE_CACHE: dict[tuple[str, str], np.ndarray] = {}
-_EXAMPLE_CACHE_LIMIT = 5_000  # examples (~40 passages each: ~80 KB)
+_EXAMPLE_CACHE_LIMIT = 5_000  # examples (~11 passages each: ~22 KB)
 
 
 MIN_LANGUAGE_EXAMPLES = 5
