@@ -107,7 +107,7 @@ def test_an_unwritable_cache_directory_only_costs_time(
     blocked = tmp_path / "a-file"
     blocked.write_text("not a directory")
     with caplog.at_level(logging.WARNING):
-        encoder, scores = _build(blocked / "cache")
+        _, scores = _build(blocked / "cache")
     assert "not cached" in caplog.text
     assert scores == _build(None)[1]
 
