@@ -945,7 +945,10 @@ def _print_eval(result: dict[str, Any]) -> None:
     for title, key in (
         ("per statement", "per_statement"),
         ("per language", "per_language"),
-        ("positive articles, by how many statements they report on", "per_label_count"),
+        (
+            "positive articles, by how many statements they report on (all, per language)",
+            "per_label_count",
+        ),
     ):
         rows = [{"name": k, **v} for k, v in report[key].items()]
         click.echo(f"\n{title}:")

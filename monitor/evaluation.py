@@ -56,8 +56,10 @@ class Report:
     hard_negative_rate: float  # share of hard-negative articles with any match
     per_statement: dict[str, Counts] = field(default_factory=dict)
     per_language: dict[str, Counts] = field(default_factory=dict)
-    # Positive articles by how many statements they report on: the second statement of an
-    # article that reports on two is the matcher's weak spot (eval/README.md, sixth round).
+    # Positive articles by how many statements they report on, over all languages and per
+    # language ("en: one statement"): the second statement of an article that reports on two
+    # is the matcher's weak spot (eval/README.md, sixth round), so recall per language is
+    # comparable only between languages with the same mix (eighth round).
     per_label_count: dict[str, Counts] = field(default_factory=dict)
 
 
@@ -100,7 +102,8 @@ def evaluate(
             per_statement[sid] += c
             per_language[article.lang] = per_language.get(article.lang, Counts()) + c
             if label_count:
-                per_label_count[label_count] = per_label_count.get(label_count, Counts()) + c
+                for key in (label_count, f"{article.lang}: {label_count}"):
+                    per_label_count[key] = per_label_count.get(key, Counts()) + c
         if article.kind == "hard-negative":
             hard += 1
             hard_hit += bool(matched)
@@ -113,7 +116,8 @@ def evaluate(
         hard_negative_rate=hard_hit / hard if hard else 0.0,
         per_statement=per_statement,
         per_language=dict(sorted(per_language.items())),
-        per_label_count=dict(sorted(per_label_count.items())),
+        # overall rows first, then each language's
+        per_label_count=dict(sorted(per_label_count.items(), key=lambda kv: (":" in kv[0], kv[0]))),
     )
 
 

@@ -64,14 +64,29 @@ def test_evaluate_counts_pairs_languages_and_hard_negatives() -> None:
 
 
 def test_evaluate_separates_articles_reporting_on_several_statements() -> None:
-    """An article on two statements whose second one is missed shows in its own row."""
-    articles = [_article("1", {"a"}), _article("2", {"a", "b"}), _article("3", set(), "unrelated")]
-    scores = [{"a": 0.9, "b": 0.6}, {"a": 0.8, "b": 0.3}, {"a": 0.1, "b": 0.1}]
+    """An article on two statements whose second one is missed shows in its own row, over all
+    languages and in its language's."""
+    articles = [
+        _article("1", {"a"}),
+        _article("2", {"a", "b"}),
+        _article("3", set(), "unrelated"),
+        _article("4", {"b"}, lang="fr"),
+    ]
+    scores = [
+        {"a": 0.9, "b": 0.6},
+        {"a": 0.8, "b": 0.3},
+        {"a": 0.1, "b": 0.1},
+        {"a": 0.2, "b": 0.4},
+    ]
     report = evaluate(articles, scores, {"a": 0.5, "b": 0.5})
     assert report.per_label_count == {
-        "one statement": Counts(tp=1, fp=1),
+        "one statement": Counts(tp=1, fp=1, fn=1),
         "several statements": Counts(tp=1, fn=1),
+        "en: one statement": Counts(tp=1, fp=1),
+        "en: several statements": Counts(tp=1, fn=1),
+        "fr: one statement": Counts(fn=1),
     }
+    assert list(report.per_label_count)[:2] == ["one statement", "several statements"]
 
 
 def test_average_precision_is_threshold_free() -> None:
