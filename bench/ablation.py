@@ -3,7 +3,8 @@
 For each variant: 4-fold grouped cross-validation on the dev split (thresholds calibrated on three
 folds, applied to the fourth) with a 95% paired bootstrap interval of its F1 gain over the
 default, then thresholds calibrated on the whole dev split and applied to the test split.
-Prints micro P/R/F1, average precision, hard-negative match rate and recall per language.
+Prints micro P/R/F1, average precision, hard-negative match rate and recall per language (test),
+and recall per language in the cross-validation on dev.
 Usage: python bench/ablation.py [--statements FILE]
 """
 
@@ -91,11 +92,11 @@ def cross_validate(
     options: MatchOptions,
     dev: list[LabelledArticle],
     per_statement: bool,
-) -> dict[str, Counts]:
-    """Grouped 4-fold CV, counts per story: near-duplicates and cross-language pairs stay in
+) -> list[tuple[LabelledArticle, Counts]]:
+    """Grouped 4-fold CV, counts per article: near-duplicates and cross-language pairs stay in
     one fold; the examples a fold's matcher compares with are the other folds' articles only."""
     ids = [s.id for s in seed.statements]
-    stories: dict[str, Counts] = {}
+    counted = []
     folds = [zlib.crc32(a.story.encode()) % 4 for a in dev]
     for fold in range(4):
         train = [a for a, f in zip(dev, folds, strict=True) if f != fold]
@@ -104,9 +105,16 @@ def cross_validate(
         global_t, per = calibrate(train, score_all(matcher, train), ids)
         thresholds = per if per_statement else dict.fromkeys(ids, global_t)
         for article, scores in zip(held, score_all(matcher, held), strict=True):
-            counts = article_counts(article, scores, thresholds)
-            stories[article.story] = stories.get(article.story, Counts()) + counts
-    return stories
+            counted.append((article, article_counts(article, scores, thresholds)))
+    return counted
+
+
+def by(counted: list[tuple[LabelledArticle, Counts]], key: str) -> dict[str, Counts]:
+    """Counts summed per value of an article attribute ("story", "lang")."""
+    sums: dict[str, Counts] = {}
+    for article, counts in counted:
+        sums[getattr(article, key)] = sums.get(getattr(article, key), Counts()) + counts
+    return sums
 
 
 def gain_interval(
@@ -137,25 +145,30 @@ def main() -> None:
     header = (
         f"{'variant':56s} {'thr':>4s} {'devCV':>6s} {'gain vs default':>15s} | "
         f"{'P':>5s} {'R':>5s} {'F1':>5s} "
-        f"{'AP':>5s} {'HN':>4s} | recall en/fr/ru/zh"
+        f"{'AP':>5s} {'HN':>4s} | recall en/fr/ru/zh | dev CV recall en/fr/ru/zh"
     )
     print(header)
-    default_cv = cross_validate(seed, encoder, MatchOptions(), dev, True)
+    default_cv = by(cross_validate(seed, encoder, MatchOptions(), dev, True), "story")
     for name, options, per_statement in STEPS:
         matcher = Matcher(seed, encoder, 0.0, options, examples=dev)
         dev_scores, test_scores = score_all(matcher, dev), score_all(matcher, test)
-        cv_stories = cross_validate(seed, encoder, options, dev, per_statement)
+        counted = cross_validate(seed, encoder, options, dev, per_statement)
+        cv_stories = by(counted, "story")
         cv = sum(cv_stories.values(), Counts())
+        cv_recall = by(counted, "lang")
         low, high = gain_interval(cv_stories, default_cv)
         global_t, per = calibrate(dev, dev_scores, ids)
         thresholds = per if per_statement else dict.fromkeys(ids, global_t)
         r = evaluate(test, test_scores, thresholds)
-        recall = "/".join(f"{r.per_language[lang].recall:.2f}" for lang in ("en", "fr", "ru", "zh"))
+        languages = ("en", "fr", "ru", "zh")
+        recall = "/".join(f"{r.per_language[lang].recall:.2f}" for lang in languages)
+        recall_cv = "/".join(f"{cv_recall[lang].recall:.2f}" for lang in languages)
         kind = "stmt" if per_statement else f"{global_t:.2f}"
         print(
             f"{name:56s} {kind:>4s} {cv.f1:6.3f} {low:+7.3f}..{high:+.3f} | "
             f"{r.micro.precision:5.3f} {r.micro.recall:5.3f} "
             f"{r.micro.f1:5.3f} {r.average_precision:5.3f} {r.hard_negative_rate:4.2f} | {recall}"
+            f" | {recall_cv}"
         )
 
 
