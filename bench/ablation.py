@@ -33,6 +33,7 @@ from monitor.matching import Matcher, MatchOptions
 from monitor.statements import Seed, load_seed
 from seeds import DEFAULT_STATEMENTS
 
+LANGUAGES = ("en", "fr", "ru", "zh")
 NAIVE = MatchOptions(
     views=False,
     windows=False,
@@ -160,9 +161,8 @@ def main() -> None:
         global_t, per = calibrate(dev, dev_scores, ids)
         thresholds = per if per_statement else dict.fromkeys(ids, global_t)
         r = evaluate(test, test_scores, thresholds)
-        languages = ("en", "fr", "ru", "zh")
-        recall = "/".join(f"{r.per_language[lang].recall:.2f}" for lang in languages)
-        recall_cv = "/".join(f"{cv_recall[lang].recall:.2f}" for lang in languages)
+        recall = "/".join(f"{r.per_language[lang].recall:.2f}" for lang in LANGUAGES)
+        recall_cv = "/".join(f"{cv_recall[lang].recall:.2f}" for lang in LANGUAGES)
         kind = "stmt" if per_statement else f"{global_t:.2f}"
         print(
             f"{name:56s} {kind:>4s} {cv.f1:6.3f} {low:+7.3f}..{high:+.3f} | "
