@@ -407,9 +407,8 @@ def _print_scores(
     click.echo(f"\nscores (score / the statement's bar{focus})")
     for s in sorted(scores, key=lambda s: -s.score):
         status = _score_status(s, verdicts.get(s.statement_id))
-        passage = s.passage if len(s.passage) <= 90 else s.passage[:89] + "…"
         click.echo(f"  {s.score:6.3f} / {s.threshold:.3f}  {s.statement_id:24s} {status}")
-        click.echo(f"      « {passage} »")
+        click.echo(f"      « {_clip(s.passage, 90)} »")
     now = {s.statement_id for s in scores if verdicts.get(s.statement_id, s.matched)}
     if now != stored:
         click.echo("the stored matches predate these settings: `pledgewatch rescore` updates them")
