@@ -904,6 +904,9 @@ def _report_dict(report: Any) -> dict[str, Any]:
         "pairs": report.pairs,
         "micro": counts(report.micro),
         "average_precision": round(report.average_precision, 3),
+        "average_precision_per_language": {
+            k: round(v, 3) for k, v in report.average_precision_per_language.items()
+        },
         "hard_negative_match_rate": round(report.hard_negative_rate, 3),
         "per_statement": {k: counts(v) for k, v in report.per_statement.items()},
         "per_language": {k: counts(v) for k, v in report.per_language.items()},
@@ -926,9 +929,12 @@ def _print_eval(result: dict[str, Any]) -> None:
         f"micro  P {micro['precision']:.3f}  R {micro['recall']:.3f}  F1 {micro['f1']:.3f}"
         f"  (tp {micro['tp']}, fp {micro['fp']}, fn {micro['fn']})"
     )
+    per_language_ap = ", ".join(
+        f"{k} {v:.3f}" for k, v in report["average_precision_per_language"].items()
+    )
     click.echo(
-        f"average precision {report['average_precision']:.3f}; hard negatives matched "
-        f"{report['hard_negative_match_rate']:.0%}"
+        f"average precision {report['average_precision']:.3f} ({per_language_ap}); "
+        f"hard negatives matched {report['hard_negative_match_rate']:.0%}"
     )
     names = {
         "precision": "P",

@@ -61,6 +61,9 @@ class Report:
     # is the matcher's weak spot (eval/README.md, sixth round), so recall per language is
     # comparable only between languages with the same mix (eighth round).
     per_label_count: dict[str, Counts] = field(default_factory=dict)
+    # Threshold-free per language: with recall per language it tells a language the matcher
+    # ranks worse from one it ranks as well but scores closer to the threshold.
+    average_precision_per_language: dict[str, float] = field(default_factory=dict)
 
 
 def score_all(matcher: Matcher, articles: Sequence[LabelledArticle]) -> list[dict[str, float]]:
@@ -118,6 +121,14 @@ def evaluate(
         per_language=dict(sorted(per_language.items())),
         # overall rows first, then each language's
         per_label_count=dict(sorted(per_label_count.items(), key=lambda kv: (":" in kv[0], kv[0]))),
+        average_precision_per_language={
+            lang: average_precision(
+                [a for a in articles if a.lang == lang],
+                [s for a, s in zip(articles, scores, strict=True) if a.lang == lang],
+                list(thresholds),
+            )
+            for lang in sorted(per_language)
+        },
     )
 
 

@@ -89,6 +89,15 @@ def test_evaluate_separates_articles_reporting_on_several_statements() -> None:
     assert list(report.per_label_count)[:2] == ["one statement", "several statements"]
 
 
+def test_average_precision_per_language_tells_ranking_from_threshold() -> None:
+    """French is missed at this threshold but ranked perfectly; English is ranked wrongly."""
+    articles = [_article("1", {"a"}), _article("2", {"b"}, lang="fr")]
+    scores = [{"a": 0.6, "b": 0.7}, {"a": 0.1, "b": 0.4}]
+    report = evaluate(articles, scores, {"a": 0.5, "b": 0.5})
+    assert report.per_language["fr"] == Counts(fn=1)
+    assert report.average_precision_per_language == {"en": 0.5, "fr": 1.0}
+
+
 def test_average_precision_is_threshold_free() -> None:
     articles = [_article("1", {"a"}), _article("2", {"b"})]
     perfect = [{"a": 0.9, "b": 0.1}, {"a": 0.2, "b": 0.8}]
