@@ -1,0 +1,61 @@
+"""Where each language's labelled pairs are missed: out of focus, just below the threshold, or far.
+
+Describes the default matcher on a labelled split (it changes nothing): per language, the
+labelled pairs, those found, and the misses split into statements outside the article's focus
+(no threshold reaches them: mostly an article's second statement), misses within --near of
+their threshold (and how many of those were the article's top statement), and the rest; with
+the median margin of the found pairs over their threshold. Read beside the average precision per
+language that `pledgewatch eval` prints: a language ranked as well as the others whose pairs sit
+closer to the threshold is missed by calibration, not by ranking.
+Usage: python bench/misses.py [--split test|dev] [--near 0.075]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from monitor.config import load_settings
+from monitor.encoders import load_encoder
+from monitor.evaluation import DEV_SPLIT, TEST_SPLIT, score_all
+from monitor.labelled import load_labelled
+from monitor.matching import Matcher
+from monitor.statements import load_seed
+from seeds import DEFAULT_STATEMENTS
+
+FOCUS_DROP = -0.5  # score_all puts a statement outside the focus one point lower
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["test", "dev"], default="test")
+    parser.add_argument("--near", type=float, default=0.075)
+    args = parser.parse_args()
+    matching = load_settings().matching
+    seed = load_seed(DEFAULT_STATEMENTS)
+    matcher = Matcher(seed, load_encoder(matching.model), matching.threshold)
+    ids = [s.id for s in seed.statements]
+    thresholds = {s.id: s.threshold_at(matching.threshold) for s in seed.statements}
+    articles = load_labelled(TEST_SPLIT if args.split == "test" else DEV_SPLIT, ids)
+    margins: dict[str, list[tuple[float, bool]]] = {}
+    for article, scores in zip(articles, score_all(matcher, articles), strict=True):
+        top = max(ids, key=lambda sid: scores[sid] - thresholds[sid])
+        for sid in article.labels:
+            margin = scores[sid] - thresholds[sid]
+            margins.setdefault(article.lang, []).append((margin, sid == top))
+    print(f"{args.split}: {len(articles)} articles, threshold {matching.threshold} with offsets")
+    print("lang  pairs  found  missed: out of focus / within near (top statement) / further")
+    for lang, rows in sorted(margins.items()):
+        found = [m for m, _ in rows if m >= 0]
+        out = sum(m < FOCUS_DROP for m, _ in rows)
+        near = [(m, top) for m, top in rows if -args.near <= m < 0]
+        further = sum(FOCUS_DROP <= m < -args.near for m, _ in rows)
+        near_top = sum(top for _, top in near)
+        print(
+            f"{lang:4}  {len(rows):5}  {len(found):5}  {out:2} / {len(near):2} ({near_top}) / "
+            f"{further:2}   median margin of found pairs {statistics.median(found):.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
