@@ -1,8 +1,9 @@
 """Where each language's labelled pairs are missed: out of focus, just below the threshold, or far.
 
 Describes the default matcher on a labelled split (it changes nothing): per language, the
-labelled pairs, those found, and the misses split into statements outside the article's focus
-(no threshold reaches them: mostly an article's second statement), misses within --near of
+labelled pairs, those found, and the misses split into articles out of the seed's scope,
+statements outside the article's focus (no threshold reaches them: mostly an article's second
+statement), misses within --near of
 their threshold (and how many of those were the article's top statement), and the rest; with
 the median margin of the found pairs over their threshold. Read beside the average precision per
 language that `pledgewatch eval` prints: a language ranked as well as the others whose pairs sit
@@ -17,7 +18,7 @@ import statistics
 
 from monitor.config import load_settings
 from monitor.encoders import load_encoder
-from monitor.evaluation import DEV_SPLIT, TEST_SPLIT, score_all
+from monitor.evaluation import DEV_SPLIT, OUT_OF_SCOPE, TEST_SPLIT, score_all
 from monitor.labelled import load_labelled
 from monitor.matching import Matcher
 from monitor.statements import load_seed
@@ -44,16 +45,18 @@ def main() -> None:
             margin = scores[sid] - thresholds[sid]
             margins.setdefault(article.lang, []).append((margin, sid == top))
     print(f"{args.split}: {len(articles)} articles, threshold {matching.threshold} with offsets")
-    print("lang  pairs  found  missed: out of focus / within near (top statement) / further")
+    print("lang  pairs  found  missed: out of scope / out of focus / within near (top) / further")
     for lang, rows in sorted(margins.items()):
         found = [m for m, _ in rows if m >= 0]
-        out = sum(m < FOCUS_DROP for m, _ in rows)
+        scope = sum(m == OUT_OF_SCOPE for m, _ in rows)
+        focus = sum(OUT_OF_SCOPE < m < FOCUS_DROP for m, _ in rows)
         near = [(m, top) for m, top in rows if -args.near <= m < 0]
         further = sum(FOCUS_DROP <= m < -args.near for m, _ in rows)
         near_top = sum(top for _, top in near)
         print(
-            f"{lang:4}  {len(rows):5}  {len(found):5}  {out:2} / {len(near):2} ({near_top}) / "
-            f"{further:2}   median margin of found pairs {statistics.median(found):.3f}"
+            f"{lang:4}  {len(rows):5}  {len(found):5}  {scope:2} / {focus:2} / {len(near):2} "
+            f"({near_top}) / {further:2}   median margin of found pairs "
+            f"{statistics.median(found) if found else float('nan'):.3f}"
         )
 
 
