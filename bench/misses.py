@@ -16,13 +16,10 @@ from __future__ import annotations
 import argparse
 import statistics
 
+from monitor.cli import _matcher, _seed
 from monitor.config import load_settings
-from monitor.encoders import load_encoder
 from monitor.evaluation import DEV_SPLIT, OUT_OF_SCOPE, TEST_SPLIT, score_all
 from monitor.labelled import load_labelled
-from monitor.matching import Matcher
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
 
 FOCUS_DROP = -0.5  # score_all puts a statement outside the focus one point lower
 
@@ -32,9 +29,9 @@ def main() -> None:
     parser.add_argument("--split", choices=["test", "dev"], default="test")
     parser.add_argument("--near", type=float, default=0.075)
     args = parser.parse_args()
-    matching = load_settings().matching
-    seed = load_seed(DEFAULT_STATEMENTS)
-    matcher = Matcher(seed, load_encoder(matching.model), matching.threshold)
+    settings = load_settings()
+    matching, seed = settings.matching, _seed(settings)
+    matcher = _matcher(settings, seed)  # as `pledgewatch eval` builds it
     ids = [s.id for s in seed.statements]
     thresholds = {s.id: s.threshold_at(matching.threshold) for s in seed.statements}
     articles = load_labelled(TEST_SPLIT if args.split == "test" else DEV_SPLIT, ids)
