@@ -184,12 +184,12 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
             _log_summary(summary)
             metrics.record(summary)
 
-    with stop_cleanly_during_start_up():
+    with stop_cleanly_during_start_up() as checkpoint:
         logging.getLogger("monitor.daemon").info(
             "daemon starting model=%s", settings.matching.model
         )
         with _pipeline(settings) as pipeline, daemon_lock(settings.database.url) as alone:
-            Daemon(settings, pipeline, pipeline.matcher.seed, on_run=on_run).run(alone)
+            Daemon(settings, pipeline, pipeline.matcher.seed, on_run=on_run).run(alone, checkpoint)
 
 
 def _log_summary(summary: RunSummary) -> None:

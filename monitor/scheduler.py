@@ -84,21 +84,32 @@ class StoppedDuringStartUp(Exception):
 
 
 @contextlib.contextmanager
-def stop_cleanly_during_start_up() -> Iterator[None]:
+def stop_cleanly_during_start_up() -> Iterator[Callable[[], None]]:
     """Until Daemon.run sets its own handlers, a signal ends start-up (model loading, the feed
     sync) at once with exit status 0 and a log line, not by the signal's default action (status
     143, nothing logged): an orchestrator stopping a daemon that is still starting sees a clean
-    stop. A transaction it interrupts rolls back."""
+    stop. A transaction it interrupts rolls back.
+
+    Yields a checkpoint for the end of start-up: a signal that lands while Python runs a
+    finaliser or a weakref callback (SQLAlchemy has them) has its exception printed and dropped
+    there, so the checkpoint raises it again before the scheduler can start.
+    """
+    received: list[int] = []
 
     def interrupt(signum: int, _frame: FrameType | None) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        received.append(signum)
         raise StoppedDuringStartUp(signum)
+
+    def checkpoint() -> None:
+        if received:
+            raise StoppedDuringStartUp(received[0])
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGINT, interrupt)
     try:
-        yield
+        yield checkpoint
     except StoppedDuringStartUp as exc:
         log.info("daemon stopped during start-up signal=%s", exc.args[0])
 
@@ -122,15 +133,21 @@ class Daemon:
         self.worker_id = worker_id or new_worker_id()
         self.scheduler = BlockingScheduler(timezone=UTC)
 
-    def run(self, alone: bool = False) -> None:
+    def run(
+        self, alone: bool = False, start_up_checkpoint: Callable[[], None] | None = None
+    ) -> None:
         """Until SIGTERM/SIGINT; returns after the article in hand is stored (or not at all).
 
         alone: no other daemon can share this database (SQLite's file lock), so leases left by
-        a daemon that was killed are released now rather than at their expiry."""
+        a daemon that was killed are released now rather than at their expiry.
+        start_up_checkpoint: stop_cleanly_during_start_up's, called before the daemon's own
+        signal handlers replace its handlers."""
         self.pipeline.sync()
         try:
             self._register(alone)
             self._add_jobs()
+            if start_up_checkpoint is not None:
+                start_up_checkpoint()
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
             log.info("daemon started worker=%s", self.worker_id)

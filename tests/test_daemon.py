@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.demo.server import DemoServer, Route, load_corpus, render_page
+from monitor.scheduler import stop_cleanly_during_start_up
 from storage.db import open_database
 from storage.models import Article, Digest, Match, Sighting, Worker
 
@@ -128,6 +130,33 @@ def test_sigterm_while_the_daemon_starts_stops_it_cleanly(
     assert not pages.requests  # ... and no feed was polled
     with open_database(sqlite_url)() as session:  # a worker it registered is marked stopped
         assert session.scalar(select(func.count()).where(Worker.stopped_at.is_(None))) == 0
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # expected
+def test_a_start_up_signal_dropped_inside_a_finaliser_still_stops_start_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Python prints and drops an exception raised in a finaliser or weakref callback: a SIGTERM
+    that lands in one (SQLAlchemy runs them while the daemon starts; seen once in a full test
+    run, the daemon then polled on) must still stop start-up before the scheduler runs."""
+
+    class Finalised:
+        def __del__(self) -> None:
+            signal.raise_signal(signal.SIGTERM)  # the handler's exception is dropped here
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    steps = []
+    try:
+        with caplog.at_level(logging.INFO), stop_cleanly_during_start_up() as checkpoint:
+            Finalised()
+            steps.append("start-up went on")
+            checkpoint()  # where Daemon.run calls it, before its own handlers and the scheduler
+            steps.append("scheduler started")
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+    assert steps == ["start-up went on"]
+    assert "daemon stopped during start-up signal=15" in caplog.text
 
 
 def test_a_second_daemon_on_one_sqlite_file_refuses(
