@@ -20,6 +20,9 @@ EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 DEV_SPLIT = SEEDS_DIR / "putin-xi-2025-01-21.examples.toml"
 TEST_SPLIT = EVAL_DIR / "test.toml"
 OUT_OF_SCOPE = float("-inf")  # the score of a statement for an article the matcher never scored
+# A statement outside the article's focus cannot match at any threshold: its score is put this
+# much lower (scores stay in the ranking for average precision, below every in-focus one).
+OUT_OF_FOCUS_DROP = 1.0
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,9 @@ def score_all(matcher: Matcher, articles: Sequence[LabelledArticle]) -> list[dic
         [ArticleText(a.title, a.text) for a in articles], [a.story for a in articles]
     )
     ids = [s.id for s in matcher.seed.statements]
-    # A statement outside the article's focus cannot match at any threshold: one point lower.
     return [
         {sid: OUT_OF_SCOPE for sid in ids}
-        | {s.statement_id: s.score if s.in_focus else s.score - 1.0 for s in scores}
+        | {s.statement_id: s.score if s.in_focus else s.score - OUT_OF_FOCUS_DROP for s in scores}
         for scores in results
     ]
 
