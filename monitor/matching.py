@@ -96,6 +96,7 @@ class Matcher:
         self._owners = np.asarray(owners)
         self._thresholds = np.array([s.threshold_at(threshold) for s in seed.statements])
         self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
+        self._related = _scope_pattern(seed.related_terms) if seed.related_terms else None
         examples = list(seed.examples if examples is None else examples)
         centring, baseline = self.options.center_languages, self.options.statement_baseline
         if not (centring or self.options.examples_weight or baseline is not None):
@@ -159,13 +160,17 @@ class Matcher:
         """The gate, on feed entries (title and summary) before their pages are fetched.
 
         An entry that names a term of every scope group is fetched, one that names none is
-        not; one that names some groups only (Russia without China, say) is fetched when it
-        reads like the statements: its best cosine to a wording or view reaches GATE_SIMILARITY.
+        not; one that names some groups only (Russia without China, say), or none but a related
+        forum (the SCO, BRICS), is fetched when it reads like the statements: its best cosine to
+        a wording or view reaches GATE_SIMILARITY.
         """
         if not self._scope:
             return [True] * len(entries)
         named = [[bool(p.search(text.lower())) for p in self._scope] for text in entries]
-        partial = [i for i, groups in enumerate(named) if any(groups) and not all(groups)]
+        related = [bool(self._related and self._related.search(t.lower())) for t in entries]
+        partial = [
+            i for i, groups in enumerate(named) if (any(groups) or related[i]) and not all(groups)
+        ]
         close = set()
         if partial:
             vectors = self.encoder.encode([entries[i] for i in partial])

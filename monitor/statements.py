@@ -54,6 +54,8 @@ class Seed:
     source: Path | None = None
     # labelled articles (analyst feedback) the matcher compares new articles with
     examples: tuple[LabelledArticle, ...] = ()
+    # terms that let a feed entry naming no scope group reach the gate's similarity check
+    related_terms: tuple[str, ...] = ()
 
 
 def require_statement(seed: Seed, statement_id: str) -> None:
@@ -79,6 +81,9 @@ class _StatementModel(BaseModel):
 class _ScopeModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     all_of: list[list[str]] = []
+    # Fora that stand for the groups together (SCO, BRICS): a feed entry naming one and no group
+    # term is judged by its similarity to the statements, as one naming some groups is.
+    related: list[str] = []
 
 
 class _SeedModel(BaseModel):
@@ -136,5 +141,12 @@ def load_seed(path: Path) -> Seed:
     scope = tuple(tuple(term.lower() for term in group) for group in model.scope.all_of if group)
     examples = load_labelled(path.parent / model.examples, ids) if model.examples else []
     return Seed(
-        model.seed, model.title, statements, scope, tuple(model.near_misses), path, tuple(examples)
+        model.seed,
+        model.title,
+        statements,
+        scope,
+        tuple(model.near_misses),
+        path,
+        tuple(examples),
+        related_terms=tuple(term.lower() for term in model.scope.related),
     )
