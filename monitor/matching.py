@@ -166,8 +166,9 @@ class Matcher:
         """
         if not self._scope:
             return [True] * len(entries)
-        named = [[bool(p.search(text.lower())) for p in self._scope] for text in entries]
-        related = [bool(self._related and self._related.search(t.lower())) for t in entries]
+        lowered = [text.lower() for text in entries]
+        named = [[bool(p.search(text)) for p in self._scope] for text in lowered]
+        related = [bool(self._related and self._related.search(text)) for text in lowered]
         partial = [
             i for i, groups in enumerate(named) if (any(groups) or related[i]) and not all(groups)
         ]
