@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from monitor.errors import ConfigError
 
 BUNDLED_MODEL = "use-multilingual-v3"
-DEFAULT_THRESHOLD = 0.2248  # calibrated on the dev split (pledgewatch eval --calibrate)
+DEFAULT_THRESHOLD = 0.2157  # calibrated on the dev split (pledgewatch eval --calibrate)
 CONFIG_ENV = "PLEDGEWATCH_CONFIG"
 # Secrets and deployment-specific values come from the environment, never from files in the repo.
 ENV_OVERRIDES = {

@@ -62,7 +62,6 @@ class MatchOptions:
     near_misses: bool = True  # penalise passages closer to a seed's near-miss story than to it
     top_passages: int = 2  # a statement's score: the mean of its best N passages
     focus_margin: float | None = 0.1  # match only statements this close to the article's best
-    focus_winners: int | None = None  # ...or the best statement of at least N passages
     position_penalty: float = 0.15  # news leads, background trails: evidence loses this x depth
     examples_weight: float = 0.25  # weight of the nearest labelled examples (_example_evidence)
     center_languages: bool = True  # subtract each language's mean vector (see _LanguageMeans)
@@ -263,17 +262,12 @@ class Matcher:
             last = max(p.position for p in passages) or 1
             depth = np.array([max(p.position, 0) / last for p in passages])[:, None]
             evidence = evidence - self.options.position_penalty * depth
-        winners = np.bincount(evidence.argmax(axis=1), minlength=count)
         top = min(self.options.top_passages, len(passages))
         scores = np.sort(evidence, axis=0)[-top:].mean(axis=0)
         if len(self._example_vectors):
             scores = scores + self.options.examples_weight * self._example_evidence(vectors, story)
         margin = self.options.focus_margin
         focus = scores >= scores.max() - margin if margin is not None else np.ones(count, bool)
-        if self.options.focus_winners is not None:
-            # A second statement often leads a passage or two of its own while the article's
-            # score is carried by the first (dev: 20 true runner-ups among 200 false ones).
-            focus |= winners >= self.options.focus_winners
         results = []
         for index, statement in enumerate(self.seed.statements):
             best = int(evidence[:, index].argmax())
