@@ -41,7 +41,7 @@ def main() -> None:
     matching, seed = settings.matching, _seed(settings)
     matcher = _matcher(settings, seed)  # as `pledgewatch eval` builds it
     ids = [s.id for s in seed.statements]
-    thresholds = {s.id: s.threshold_at(matching.threshold) for s in seed.statements}
+    thresholds = seed.thresholds_at(matching.threshold)  # as `pledgewatch eval` sets them
     articles = load_labelled(TEST_SPLIT if args.split == "test" else DEV_SPLIT, ids)
     margins: dict[str, list[tuple[float, bool]]] = {}
     for article, scores in zip(articles, score_all(matcher, articles), strict=True):

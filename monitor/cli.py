@@ -862,10 +862,11 @@ def evaluate_command(
     scores = evaluation.score_all(matcher, articles)
     base = threshold if threshold is not None else matching.threshold
     # --threshold replaces the global threshold and any absolute per-statement one
-    thresholds = {
-        s.id: s.threshold_at(base) if threshold is None else base + s.threshold_offset
-        for s in seed.statements
-    }
+    thresholds = (
+        seed.thresholds_at(base)
+        if threshold is None
+        else {s.id: base + s.threshold_offset for s in seed.statements}
+    )
     result: dict[str, Any] = {"split": str(path), "model": matcher.model_id}
     if calibrate:
         dev = load_labelled(evaluation.DEV_SPLIT, ids)

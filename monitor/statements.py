@@ -57,6 +57,10 @@ class Seed:
     # terms that let a feed entry naming no scope group reach the gate's similarity check
     related_terms: tuple[str, ...] = ()
 
+    def thresholds_at(self, global_threshold: float) -> dict[str, float]:
+        """Each statement's bar when the global threshold is ``global_threshold``."""
+        return {s.id: s.threshold_at(global_threshold) for s in self.statements}
+
 
 def require_statement(seed: Seed, statement_id: str) -> None:
     """ConfigError unless the seed has this statement."""
