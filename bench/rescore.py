@@ -1,8 +1,9 @@
 """Time `rescore --statement NEW` over a database of N stored articles (default 10,000).
 
 Articles are the evaluation set's texts repeated under distinct URLs: the in-scope share is
-set with --in-scope (default 5%); the rest are its unrelated stories. They are stored with their
-passage vectors, as a crawl stores them, then one new statement is re-scored over all of them.
+set with --in-scope (default 5%); the rest are its unrelated stories out of the seed's scope.
+They are stored with their passage vectors, as a crawl stores them, then one new statement is
+re-scored over all of them.
 Usage: python bench/rescore.py [--articles 10000] [--in-scope 0.05] [--database URL]
 """
 
@@ -45,9 +46,15 @@ def main() -> None:
     encoder = load_encoder("use-multilingual-v3")
     ids = [s.id for s in seed.statements]
     pool = load_labelled(DEV_SPLIT, ids) + load_labelled(TEST_SPLIT, ids)
-    on_topic = [a for a in pool if a.kind != "unrelated"]
-    off_topic = [a for a in pool if a.kind == "unrelated"]
     matcher = Matcher(seed, encoder, DEFAULT_THRESHOLD)
+    on_topic = [a for a in pool if a.kind != "unrelated"]
+    # Out of scope, so that a crawl would store no vectors for them either (a panda born in
+    # Moscow's zoo to Chinese parents is unrelated but names both countries).
+    off_topic = [
+        a
+        for a in pool
+        if a.kind == "unrelated" and not matcher.in_scope(ArticleText(a.title, a.text))
+    ]
     sessions = open_database(url)
 
     started = time.monotonic()
