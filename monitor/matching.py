@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +11,18 @@ import numpy as np
 from monitor.encoders import Encoder
 from monitor.labelled import LabelledArticle
 from monitor.language import closest_language
-from monitor.passages import CJK, Passage, make_passages, passages_hash
+from monitor.passages import Passage, make_passages, passages_hash
+from monitor.scope import Terms
 from monitor.statements import Seed
 from monitor.vector_cache import VectorCache
 
 # The gate's bar for an entry naming only some scope groups: the lowest best-cosine of a
 # labelled dev article's title + lead was 0.298 (unrelated articles: median 0.22), less a margin.
 GATE_SIMILARITY = 0.29
+# What Matcher.signals gives per statement, in this order: the score (best passages plus the
+# examples' evidence), its gap to the article's best statement, the best passage's evidence
+# alone, the examples' evidence alone, and the best raw cosine of a passage to a wording.
+SIGNALS = ("score", "gap", "best_passage", "examples", "cosine")
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,8 @@ class Matcher:
         self._raw_wording_vectors = encoder.encode(wordings)  # the gate's (calibrated on these)
         self._owners = np.asarray(owners)
         self._thresholds = np.array([s.threshold_at(threshold) for s in seed.statements])
-        self._scope = [_scope_pattern(group) for group in seed.scope] if self.options.scope else []
-        self._related = _scope_pattern(seed.related_terms) if seed.related_terms else None
+        self._scope = [Terms(group) for group in seed.scope] if self.options.scope else []
+        self._related = Terms(seed.related_terms) if seed.related_terms else None
         examples = list(seed.examples if examples is None else examples)
         centring, baseline = self.options.center_languages, self.options.statement_baseline
         if not (centring or self.options.examples_weight or baseline is not None):
@@ -240,13 +244,16 @@ class Matcher:
         both = np.isfinite(with_it) & np.isfinite(without)
         return np.where(both, with_it, 0.0) - np.where(both, without, 0.0)
 
-    def _best(
-        self, passages: list[Passage], vectors: np.ndarray, story: str | None = None
-    ) -> list[StatementScore]:
-        if not passages:
-            return []
+    def signals(self, encoded: Encoded, story: str | None = None) -> np.ndarray:
+        """Statements x SIGNALS for one article (empty when it has no passages): what the
+        decision weighs."""
+        return self._signals(encoded.passages, encoded.vectors, story)[0]
+
+    def _signals(
+        self, passages: list[Passage], vectors: np.ndarray, story: str | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Statements x SIGNALS, and each statement's best passage (its evidence)."""
         vectors = self._means.center(vectors, " ".join(p.text for p in passages[:8]))
-        count = len(self.seed.statements)
         best_wording = self._best_wording(vectors)  # passages x statements
         evidence = best_wording - self._baselines
         if self.options.contrast:
@@ -264,20 +271,40 @@ class Matcher:
             evidence = evidence - self.options.position_penalty * depth
         top = min(self.options.top_passages, len(passages))
         scores = np.sort(evidence, axis=0)[-top:].mean(axis=0)
+        examples = np.zeros(len(self.seed.statements))
         if len(self._example_vectors):
-            scores = scores + self.options.examples_weight * self._example_evidence(vectors, story)
+            examples = self._example_evidence(vectors, story)
+            scores = scores + self.options.examples_weight * examples
+        table = np.stack(
+            [
+                scores,
+                scores - scores.max(),
+                evidence.max(axis=0),
+                examples,
+                best_wording.max(axis=0),
+            ],
+            axis=1,
+        )
+        return table, evidence.argmax(axis=0)
+
+    def _best(
+        self, passages: list[Passage], vectors: np.ndarray, story: str | None = None
+    ) -> list[StatementScore]:
+        if not passages:
+            return []
+        table, best = self._signals(passages, vectors, story)
+        scores = table[:, 0]
         margin = self.options.focus_margin
-        focus = scores >= scores.max() - margin if margin is not None else np.ones(count, bool)
+        focus = table[:, 1] >= -margin if margin is not None else np.ones(len(scores), bool)
         results = []
         for index, statement in enumerate(self.seed.statements):
-            best = int(evidence[:, index].argmax())
             score = float(scores[index])
             results.append(
                 StatementScore(
                     statement.id,
                     round(score, 4),
-                    passages[best].text,
-                    passages[best].position,
+                    passages[best[index]].text,
+                    passages[best[index]].position,
                     bool(focus[index] and score >= self._thresholds[index]),
                     bool(focus[index]),
                     round(float(self._thresholds[index]), 4),
@@ -383,9 +410,3 @@ def _own(example: LabelledArticle) -> bool:
 def _unit_mean(vectors: np.ndarray) -> np.ndarray:
     mean = vectors.astype(np.float32).mean(axis=0)
     return mean / (np.linalg.norm(mean) or 1.0)
-
-
-def _scope_pattern(terms: Sequence[str]) -> re.Pattern[str]:
-    """Latin and Cyrillic terms match at a word start; CJK terms anywhere (no word breaks)."""
-    parts = [re.escape(t) if CJK.search(t) else rf"(?<!\w){re.escape(t)}" for t in terms]
-    return re.compile("|".join(parts))
