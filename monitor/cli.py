@@ -818,7 +818,8 @@ def demo(ctx: click.Context, top: int) -> None:
     "--split",
     default="test",
     show_default=True,
-    help="dev (the seed's labelled examples), test, or the path of a labelled TOML file.",
+    help="test (real coverage, reported), dev (real coverage, the seed's labelled examples), "
+    "invented-test, invented-dev (articles the team wrote), or a labelled TOML file.",
 )
 @click.option("--threshold", type=float, help="Override the configured global threshold.")
 @click.option(
@@ -856,8 +857,7 @@ def evaluate_command(
     matching = settings.matching
     matcher = _matcher(settings, seed)
     ids = [s.id for s in seed.statements]
-    splits = {"dev": evaluation.DEV_SPLIT, "test": evaluation.TEST_SPLIT}
-    path = splits.get(split) or Path(split)
+    path = evaluation.SPLITS.get(split) or Path(split)
     articles = load_labelled(path, ids)
     scores = evaluation.score_all(matcher, articles)
     base = threshold if threshold is not None else matching.threshold

@@ -55,7 +55,8 @@ def load_labelled(path: Path, statement_ids: Iterable[str]) -> list[LabelledArti
                 text="\n".join(item["body"]),
                 labels=frozenset(item["labels"]),
                 kind=item["kind"],
-                group=item.get("group"),
+                # real coverage names its event's story; the invented set, its group
+                group=item.get("story") or item.get("group"),
             )
         )
     return articles
