@@ -1,39 +1,165 @@
-"""Before/after table of every matching decision, judged on articles it was not tuned on.
+"""Before/after table of every matching decision, judged on real coverage it was not tuned on.
 
-For each variant: 4-fold grouped cross-validation on the dev split (thresholds calibrated on three
-folds, applied to the fourth) with a 95% paired bootstrap interval of its F1 gain over the
-default, then thresholds calibrated on the whole dev split and applied to the test split.
-Prints micro P/R/F1, average precision, hard-negative match rate and recall per language (test),
-and recall per language in the cross-validation on dev.
-Usage: python bench/ablation.py [--statements FILE]
+Every variant is judged by 4-fold cross-validation on the real dev split, grouped by story (an
+event's copies, translations and follow-ups stay in one fold): a fold's matcher compares
+articles with the other folds' articles as labelled examples, and its decision (thresholds or
+the learned model) is fitted on them. Each row gives micro P/R/F1, average precision, the
+hard-negative match rate, recall per language and per number of labels, and a 95% paired
+bootstrap interval (stories resampled) of its F1 gain over the default. `--test` adds the
+default's figures on the test split (fitted on the whole dev split); the test split is scored
+only at the rounds recorded in eval/README.md.
+Usage: python bench/ablation.py [--variants NAME ...] [--test] [--statements FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import zlib
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from monitor.encoders import Encoder, load_encoder
-from monitor.evaluation import (
-    DEV_SPLIT,
-    TEST_SPLIT,
-    Counts,
-    article_counts,
-    calibrate,
-    evaluate,
-    resampled_sums,
-    score_all,
-)
+from monitor.evaluation import DEV_SPLIT, Counts, resampled_sums
 from monitor.labelled import LabelledArticle, load_labelled
-from monitor.matching import Matcher, MatchOptions
+from monitor.matching import Encoded, Matcher, MatchOptions
+from monitor.passages import make_passages
 from monitor.statements import Seed, load_seed
 from seeds import DEFAULT_STATEMENTS
 
 LANGUAGES = ("en", "fr", "ru", "zh")
+FOLDS = 4
+
+
+@dataclass
+class Scored:
+    """One article's signals (statements x SIGNALS; None out of scope) and its labels."""
+
+    article: LabelledArticle
+    signals: np.ndarray | None
+
+
+def encode_all(encoder: Encoder, articles: list[LabelledArticle], windows: bool) -> list[Encoded]:
+    """Every article's passages (scope not applied) encoded once, reused by every variant."""
+    passages = [make_passages(a.title, a.text, windows) for a in articles]
+    vectors = encoder.encode([p.text for ps in passages for p in ps])
+    bounds = np.cumsum([0, *(len(ps) for ps in passages)])
+    return [
+        Encoded(ps, vectors[a:b]) for ps, a, b in zip(passages, bounds, bounds[1:], strict=False)
+    ]
+
+
+def score(
+    matcher: Matcher, articles: list[LabelledArticle], encoded: list[Encoded]
+) -> list[Scored]:
+    """Signals of each article, without the examples of its own story."""
+    from monitor.matching import ArticleText
+
+    out = []
+    for article, enc in zip(articles, encoded, strict=True):
+        inside = matcher.in_scope(ArticleText(article.title, article.text))
+        out.append(Scored(article, matcher.signals(enc, article.story) if inside else None))
+    return out
+
+
+# --- decisions: fitted on scored training articles, applied to held-out ones ---------------
+
+Decision = Callable[[list[Scored], list[str]], Callable[[Scored], set[str]]]
+
+
+def thresholds(per_statement: bool, focus: float | None) -> Decision:
+    """A bar on the score (global, or per statement halfway to the global one) and optionally
+    the focus margin: the rules the matcher shipped with."""
+
+    def fit(train: list[Scored], ids: list[str]) -> Callable[[Scored], set[str]]:
+        def value(s: Scored, k: int) -> float:
+            if s.signals is None:
+                return -np.inf
+            in_focus = focus is None or s.signals[k, 1] >= -focus
+            return float(s.signals[k, 0]) if in_focus else -np.inf
+
+        pairs = [
+            (value(s, k), sid in s.article.labels, sid) for s in train for k, sid in enumerate(ids)
+        ]
+        global_t = best_cut([(v, y) for v, y, _ in pairs])
+        bars = dict.fromkeys(ids, global_t)
+        if per_statement:
+            for sid in ids:
+                mine = [(v, y) for v, y, owner in pairs if owner == sid]
+                if sum(y for _, y in mine) >= 2:
+                    bars[sid] = (best_cut(mine) + global_t) / 2
+
+        def decide(s: Scored) -> set[str]:
+            return {sid for k, sid in enumerate(ids) if value(s, k) >= bars[sid]}
+
+        return decide
+
+    return fit
+
+
+def learned(columns: tuple[int, ...], c: float = 1.0, per_statement_bias: bool = False) -> Decision:
+    """A logistic model over the chosen signals, fitted on the training articles' in-scope
+    pairs; the cut on its probability is the one with the best training F1."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def fit(train: list[Scored], ids: list[str]) -> Callable[[Scored], set[str]]:
+        def rows(s: Scored) -> np.ndarray:
+            x = s.signals[:, columns]
+            if per_statement_bias:
+                x = np.hstack([x, np.eye(len(ids))])
+            return x
+
+        inside = [s for s in train if s.signals is not None]
+        x = np.vstack([rows(s) for s in inside])
+        y = np.array([sid in s.article.labels for s in inside for sid in ids])
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=1000)).fit(x, y)
+        p = model.predict_proba(x)[:, 1]
+        cut = best_cut(list(zip(p, y, strict=True)))
+
+        def decide(s: Scored) -> set[str]:
+            if s.signals is None:
+                return set()
+            prob = model.predict_proba(rows(s))[:, 1]
+            return {sid for sid, q in zip(ids, prob, strict=True) if q >= cut}
+
+        return decide
+
+    return fit
+
+
+def best_cut(pairs: list[tuple[float, bool]]) -> float:
+    """The cut with the best F1 over (value, is-true) pairs; among ties the middle one."""
+    finite = np.array(sorted({v for v, _ in pairs if np.isfinite(v)}))
+    if not len(finite):
+        return 0.0
+    cuts = np.concatenate([[finite[0] - 1e-3], (finite[1:] + finite[:-1]) / 2, [finite[-1] + 1e-3]])
+    values = np.array([v for v, _ in pairs])
+    truth = np.array([y for _, y in pairs])
+    above = values[None, :] >= cuts[:, None]
+    tp = (above & truth).sum(axis=1)
+    fp = (above & ~truth).sum(axis=1)
+    fn = (~above & truth).sum(axis=1)
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    tied = cuts[f1 >= f1.max() - 1e-9]
+    return float(tied[len(tied) // 2])
+
+
+# --- variants -------------------------------------------------------------------------------
+
+DEFAULT = MatchOptions()
+DECISIONS: dict[str, Decision] = {
+    "rules": thresholds(per_statement=True, focus=0.1),
+    "rules-no-focus": thresholds(per_statement=True, focus=None),
+    "one-bar-no-focus": thresholds(per_statement=False, focus=None),
+    "learned": learned((0, 1, 2, 3, 4)),
+    "learned-all": learned((0, 1, 2, 3, 4, 5, 6)),
+    "learned-statement-bias": learned((0, 1, 2, 3, 4, 5, 6), per_statement_bias=True),
+    "learned-score-gap": learned((0, 1)),
+}
 NAIVE = MatchOptions(
     views=False,
     windows=False,
@@ -43,133 +169,139 @@ NAIVE = MatchOptions(
     top_passages=1,
     focus_margin=None,
     position_penalty=0.0,
-    examples_weight=0.0,
+    examples=False,
     center_languages=False,
     statement_baseline=None,
 )
-CURRENT = MatchOptions(
-    position_penalty=0.0, examples_weight=0.0, center_languages=False, statement_baseline=None
-)
-LEAD = replace(CURRENT, position_penalty=MatchOptions().position_penalty)
-EXAMPLES = replace(LEAD, examples_weight=MatchOptions().examples_weight)
-CENTRED = replace(EXAMPLES, center_languages=True)
-# (name, options, per-statement thresholds): the last step and the variants below it use
-# per-statement thresholds (global + calibrated offsets), as the shipped seed does.
-STEPS = [
-    ("naive: sentences, wording + translations, best cosine", NAIVE, False),
-    ("+ coverage views", replace(NAIVE, views=True), False),
-    ("+ passage windows (pairs, title+lead)", replace(NAIVE, views=True, windows=True), False),
-    (
-        "+ scope filter (Russia and China)",
-        replace(NAIVE, views=True, windows=True, scope=True),
-        False,
-    ),
-    (
-        "+ contrast (minus the passage's mean)",
-        replace(NAIVE, views=True, windows=True, scope=True, contrast=True),
-        False,
-    ),
-    ("+ near-miss penalty", replace(CURRENT, top_passages=1, focus_margin=None), False),
-    ("+ top-2 passages", replace(CURRENT, focus_margin=None), False),
-    (f"+ focus margin {CURRENT.focus_margin:g}", CURRENT, False),
-    (f"+ lead emphasis {LEAD.position_penalty:g}", LEAD, False),
-    (f"+ labelled examples (dev split) {EXAMPLES.examples_weight:g}", EXAMPLES, False),
-    ("+ language centring", CENTRED, False),
-    (f"+ statement baselines (q {MatchOptions().statement_baseline:g})", MatchOptions(), False),
-    ("+ per-statement threshold offsets (default)", MatchOptions(), True),
-    ("default, examples weight 0 (centring only)", MatchOptions(examples_weight=0.0), True),
-    ("default, examples weight 0.1 (before round 5)", MatchOptions(examples_weight=0.1), True),
-    ("default, examples weight 0.4", MatchOptions(examples_weight=0.4), True),
-    ("default without views", MatchOptions(views=False), True),
-    ("default without scope", MatchOptions(scope=False), True),
-    ("default without near misses", MatchOptions(near_misses=False), True),
-    ("default without statement baselines", MatchOptions(statement_baseline=None), True),
-]
+# Each matching step switched off alone (fields of MatchOptions), under the decision given by
+# --decision, on top of the steps --off removed already.
+TOGGLES: dict[str, dict[str, object]] = {
+    "without views": {"views": False},
+    "without windows (sentences only)": {"windows": False},
+    "without scope": {"scope": False},
+    "without contrast": {"contrast": False},
+    "without near misses": {"near_misses": False},
+    "top passage only": {"top_passages": 1},
+    "top 3 passages": {"top_passages": 3},
+    "without lead emphasis": {"position_penalty": 0.0},
+    "without examples": {"examples": False},
+    "examples as a signal only (weight 0 in the score)": {"examples_weight": 0.0},
+    "examples weight 0.5": {"examples_weight": 0.5},
+    "without language centring": {"center_languages": False},
+    "without statement baselines": {"statement_baseline": None},
+}
+
+
+def variants(decision: str, base: MatchOptions) -> dict[str, tuple[MatchOptions, Decision]]:
+    """The rows: the decisions on the base steps, the naive way, then each step off."""
+    rows = {f"decision: {name}": (base, fit) for name, fit in DECISIONS.items()}
+    rows["naive: best sentence cosine, one bar"] = (NAIVE, DECISIONS["one-bar-no-focus"])
+    for name, change in TOGGLES.items():
+        rows[f"{decision}, {name}"] = (replace(base, **change), DECISIONS[decision])
+    return rows
 
 
 def cross_validate(
     seed: Seed,
     encoder: Encoder,
     options: MatchOptions,
+    decision: Decision,
     dev: list[LabelledArticle],
-    per_statement: bool,
+    encoded: list[Encoded],
 ) -> list[tuple[LabelledArticle, Counts]]:
-    """Grouped 4-fold CV, counts per article: near-duplicates and cross-language pairs stay in
-    one fold; the examples a fold's matcher compares with are the other folds' articles only."""
+    """Grouped CV, counts per article."""
     ids = [s.id for s in seed.statements]
+    folds = [zlib.crc32(a.story.encode()) % FOLDS for a in dev]
     counted = []
-    folds = [zlib.crc32(a.story.encode()) % 4 for a in dev]
-    for fold in range(4):
-        train = [a for a, f in zip(dev, folds, strict=True) if f != fold]
-        held = [a for a, f in zip(dev, folds, strict=True) if f == fold]
+    for fold in range(FOLDS):
+        train_i = [i for i, f in enumerate(folds) if f != fold]
+        held_i = [i for i, f in enumerate(folds) if f == fold]
+        train = [dev[i] for i in train_i]
         matcher = Matcher(seed, encoder, 0.0, options, examples=train)
-        global_t, per = calibrate(train, score_all(matcher, train), ids)
-        thresholds = per if per_statement else dict.fromkeys(ids, global_t)
-        for article, scores in zip(held, score_all(matcher, held), strict=True):
-            counted.append((article, article_counts(article, scores, thresholds)))
+        decide = decision(score(matcher, train, [encoded[i] for i in train_i]), ids)
+        for s in score(matcher, [dev[i] for i in held_i], [encoded[i] for i in held_i]):
+            found = decide(s)
+            labels = s.article.labels
+            counted.append(
+                (s.article, Counts(len(found & labels), len(found - labels), len(labels - found)))
+            )
     return counted
 
 
-def by(counted: list[tuple[LabelledArticle, Counts]], key: str) -> dict[str, Counts]:
-    """Counts summed per value of an article attribute ("story", "lang")."""
+def by(
+    counted: list[tuple[LabelledArticle, Counts]], key: Callable[[LabelledArticle], str]
+) -> dict[str, Counts]:
     sums: dict[str, Counts] = {}
     for article, counts in counted:
-        sums[getattr(article, key)] = sums.get(getattr(article, key), Counts()) + counts
+        sums[key(article)] = sums.get(key(article), Counts()) + counts
     return sums
+
+
+def label_count(article: LabelledArticle) -> str:
+    n = len(article.labels)
+    return "0" if not n else "1" if n == 1 else "2" if n == 2 else "3+"
 
 
 def gain_interval(
     variant: dict[str, Counts], default: dict[str, Counts], rounds: int = 2000
 ) -> tuple[float, float]:
-    """95% paired bootstrap interval (stories resampled) of a variant's CV F1 minus the
-    default's: a gain whose interval holds 0 is not told apart from noise."""
+    """95% paired bootstrap interval (stories resampled) of a variant's F1 minus the default's."""
     stories = sorted(default)
     table = np.array(
         [[c.tp, c.fp, c.fn] for s in stories for c in (variant[s], default[s])]
     ).reshape(len(stories), 2, 3)
-    sums = resampled_sums(table, rounds)  # rounds x (variant, default) x (tp, fp, fn)
+    sums = resampled_sums(table, rounds)
     f1 = 2 * sums[..., 0] / np.maximum(2 * sums[..., 0] + sums[..., 1] + sums[..., 2], 1)
     gain = f1[:, 0] - f1[:, 1]
     return float(np.percentile(gain, 2.5)), float(np.percentile(gain, 97.5))
 
 
+def summary(counted: list[tuple[LabelledArticle, Counts]]) -> str:
+    total = sum((c for _, c in counted), Counts())
+    hard = [c for a, c in counted if a.kind == "hard-negative"]
+    hn = sum(1 for c in hard if c.fp) / len(hard) if hard else 0.0
+    positives = [c for a, c in counted if a.labels]
+    found = sum(1 for c in positives if c.tp) / len(positives) if positives else 0.0
+    langs = by(counted, lambda a: a.lang)
+    counts = by(counted, label_count)
+    recall_lang = "/".join(f"{langs[x].recall:.2f}" if x in langs else "-" for x in LANGUAGES)
+    recall_n = "/".join(f"{counts[x].recall:.2f}" if x in counts else "-" for x in ("1", "2", "3+"))
+    return (
+        f"P {total.precision:.3f} R {total.recall:.3f} F1 {total.f1:.3f} | HN {hn:.2f} "
+        f"found {found:.2f} | R en/fr/ru/zh {recall_lang} | R 1/2/3+ {recall_n}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--statements", type=Path, default=DEFAULT_STATEMENTS)
+    parser.add_argument("--split", type=Path, default=DEV_SPLIT, help="the labelled articles")
+    parser.add_argument("--decision", choices=sorted(DECISIONS), default="rules-no-focus")
+    parser.add_argument("--variants", nargs="*", help="substrings of the row names to run")
+    parser.add_argument(
+        "--off", nargs="*", default=[], choices=sorted(TOGGLES), help="steps removed"
+    )
     args = parser.parse_args()
     seed = load_seed(args.statements)
     encoder = load_encoder("use-multilingual-v3")
     ids = [s.id for s in seed.statements]
-    dev = load_labelled(DEV_SPLIT, ids)
-    test = load_labelled(TEST_SPLIT, ids)
-    print(f"dev {len(dev)} articles, test {len(test)} articles, {len(ids)} statements")
-    header = (
-        f"{'variant':56s} {'thr':>4s} {'devCV':>6s} {'gain vs default':>15s} | "
-        f"{'P':>5s} {'R':>5s} {'F1':>5s} "
-        f"{'AP':>5s} {'HN':>4s} | recall en/fr/ru/zh | dev CV recall en/fr/ru/zh"
-    )
-    print(header)
-    default_cv = by(cross_validate(seed, encoder, MatchOptions(), dev, True), "story")
-    for name, options, per_statement in STEPS:
-        matcher = Matcher(seed, encoder, 0.0, options, examples=dev)
-        dev_scores, test_scores = score_all(matcher, dev), score_all(matcher, test)
-        counted = cross_validate(seed, encoder, options, dev, per_statement)
-        cv_stories = by(counted, "story")
-        cv = sum(cv_stories.values(), Counts())
-        cv_recall = by(counted, "lang")
-        low, high = gain_interval(cv_stories, default_cv)
-        global_t, per = calibrate(dev, dev_scores, ids)
-        thresholds = per if per_statement else dict.fromkeys(ids, global_t)
-        r = evaluate(test, test_scores, thresholds)
-        recall = "/".join(f"{r.per_language[lang].recall:.2f}" for lang in LANGUAGES)
-        recall_cv = "/".join(f"{cv_recall[lang].recall:.2f}" for lang in LANGUAGES)
-        kind = "stmt" if per_statement else f"{global_t:.2f}"
-        print(
-            f"{name:56s} {kind:>4s} {cv.f1:6.3f} {low:+7.3f}..{high:+.3f} | "
-            f"{r.micro.precision:5.3f} {r.micro.recall:5.3f} "
-            f"{r.micro.f1:5.3f} {r.average_precision:5.3f} {r.hard_negative_rate:4.2f} | {recall}"
-            f" | {recall_cv}"
-        )
+    dev = load_labelled(args.split, ids)
+    print(f"{args.split.name}: {len(dev)} articles, {sum(len(a.labels) for a in dev)} pairs")
+    encoded = {w: encode_all(encoder, dev, w) for w in (True, False)}
+    base = DEFAULT
+    for name in args.off:
+        base = replace(base, **TOGGLES[name])
+    rows = variants(args.decision, base)
+    reference = f"decision: {args.decision}"
+    chosen = [n for n in rows if not args.variants or any(v in n for v in args.variants)]
+    base = None
+    for name in dict.fromkeys([reference, *chosen]):
+        options, decision = rows[name]
+        counted = cross_validate(seed, encoder, options, decision, dev, encoded[options.windows])
+        stories = by(counted, lambda a: a.story)
+        base = base or stories
+        low, high = gain_interval(stories, base)
+        print(f"{name:52s} {summary(counted)} | vs {args.decision} {low:+.3f}..{high:+.3f}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -859,21 +859,16 @@ def evaluate_command(
     ids = [s.id for s in seed.statements]
     path = evaluation.SPLITS.get(split) or Path(split)
     articles = load_labelled(path, ids)
-    scores = evaluation.score_all(matcher, articles)
-    base = threshold if threshold is not None else matching.threshold
-    # --threshold replaces the global threshold and any absolute per-statement one
-    thresholds = (
-        seed.thresholds_at(base)
-        if threshold is None
-        else {s.id: base + s.threshold_offset for s in seed.statements}
-    )
     result: dict[str, Any] = {"split": str(path), "model": matcher.model_id}
     if calibrate:
-        dev = load_labelled(evaluation.DEV_SPLIT, ids)
-        global_t, per_statement = evaluation.calibrate(dev, evaluation.score_all(matcher, dev), ids)
-        thresholds = per_statement
-        offsets = {sid: round(t - global_t, 4) for sid, t in per_statement.items()}
-        result["calibrated"] = {"threshold": global_t, "threshold_offsets": offsets}
+        decision, cut = evaluation.calibrate(matcher, load_labelled(evaluation.DEV_SPLIT, ids))
+        seed = replace(seed, decision=decision)
+        matcher = Matcher(seed, matcher.encoder, cut, matcher.options, cache_dir=matching.cache_dir)
+        result["calibrated"] = {"threshold": cut, "decision": decision.as_toml()}
+        threshold = cut
+    scores = evaluation.score_all(matcher, articles)
+    base = threshold if threshold is not None else matching.threshold
+    thresholds = seed.thresholds_at(base)
     report = evaluation.evaluate(articles, scores, thresholds)
     result["report"] = _report_dict(report)
     result["intervals"] = evaluation.intervals(articles, scores, thresholds)
@@ -923,9 +918,10 @@ def _print_eval(result: dict[str, Any]) -> None:
         f"model {result['model']}"
     )
     if "calibrated" in result:
-        click.echo(f"calibrated on dev: threshold {result['calibrated']['threshold']}")
-        for sid, value in result["calibrated"]["threshold_offsets"].items():
-            click.echo(f"  {sid}: threshold_offset = {value:+.4f}")
+        click.echo(
+            f"calibrated on dev: [matching] threshold = {result['calibrated']['threshold']}; "
+            "the statements file's decision:\n" + result["calibrated"]["decision"]
+        )
     click.echo(
         f"micro  P {micro['precision']:.3f}  R {micro['recall']:.3f}  F1 {micro['f1']:.3f}"
         f"  (tp {micro['tp']}, fp {micro['fp']}, fn {micro['fn']})"

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from monitor.decision import Decision, fit_decision
 from monitor.encoders import Encoder
 from monitor.labelled import LabelledArticle
-from monitor.matching import ArticleText, Matcher
+from monitor.matching import SIGNALS, ArticleText, Matcher
 from seeds import SEEDS_DIR
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
@@ -233,48 +234,39 @@ def average_precision(
     return total / positives if positives else 0.0
 
 
-def calibrate(
-    articles: Sequence[LabelledArticle], scores: Sequence[dict[str, float]], ids: list[str]
-) -> tuple[float, dict[str, float]]:
-    """The global threshold with the best micro F1, and per-statement thresholds.
-
-    A statement's own best threshold is used only where the dev split has at least two of its
-    positives, and then halfway to the global one: a few examples must not overfit it.
-    """
-    pairs = [
-        (s[sid], sid in a.labels, sid) for a, s in zip(articles, scores, strict=True) for sid in ids
-    ]
-    global_t = _best_threshold([(score, y) for score, y, _ in pairs])
-    per_statement = {}
-    for sid in ids:
-        mine = [(score, y) for score, y, owner in pairs if owner == sid]
-        if sum(y for _, y in mine) >= 2:
-            per_statement[sid] = round((_best_threshold(mine, prefer=global_t) + global_t) / 2, 4)
-        else:
-            per_statement[sid] = global_t
-    return global_t, per_statement
+def calibrate(matcher: Matcher, articles: Sequence[LabelledArticle]) -> tuple[Decision, float]:
+    """The decision fitted on these articles' signals (each scored without the examples of its
+    own story, as a new article would be) and the probability cut with their best micro F1."""
+    ids = [s.id for s in matcher.seed.statements]
+    encoded = matcher.encode_passages([ArticleText(a.title, a.text) for a in articles])
+    rows, truth, missed = [], [], 0
+    for article, enc in zip(articles, encoded, strict=True):
+        if not enc.passages:  # out of scope: its statements are missed whatever the decision
+            missed += len(article.labels)
+            continue
+        rows.append(matcher.signals(enc, article.story))
+        truth += [sid in article.labels for sid in ids]
+    signals, labels = np.vstack(rows), np.array(truth)
+    decision = fit_decision(SIGNALS, signals, labels)
+    pairs = list(zip(decision.probability(signals).tolist(), truth, strict=True))
+    return decision, best_cut(pairs + [(OUT_OF_SCOPE, True)] * missed)
 
 
-def _best_threshold(pairs: list[tuple[float, bool]], prefer: float | None = None) -> float:
-    """The cut with the best F1; among ties the middle one, or the one nearest ``prefer``."""
-    finite = sorted({score for score, _ in pairs if score != OUT_OF_SCOPE})
-    if not finite:
+def best_cut(pairs: Sequence[tuple[float, bool]]) -> float:
+    """The cut on a score with the best micro F1 over (score, is-true) pairs; among ties the
+    middle one. A pair scored OUT_OF_SCOPE stays below every cut."""
+    values = np.array([v for v, _ in pairs], dtype=float)
+    truth = np.array([y for _, y in pairs], dtype=bool)
+    finite = np.unique(values[np.isfinite(values)])
+    if not len(finite):
         return 0.0
-    cuts = [finite[0] - 1e-3] + [(a + b) / 2 for a, b in zip(finite, finite[1:], strict=False)]
-    cuts.append(finite[-1] + 1e-3)
-    # Below zero a "match" would be a passage closer to the other statements than to this one,
-    # or a statement out of the article's focus: never a useful threshold.
-    cuts = [cut for cut in cuts if cut >= 0.0] or [0.0]
-    f1s = []
-    for cut in cuts:
-        tp = sum(1 for score, y in pairs if y and score >= cut)
-        fp = sum(1 for score, y in pairs if not y and score >= cut)
-        fn = sum(1 for score, y in pairs if y and score < cut)
-        f1s.append(Counts(tp, fp, fn).f1)
-    best = max(f1s)
-    tied = [cut for cut, f in zip(cuts, f1s, strict=True) if f >= best - 1e-9]
-    if prefer is not None:
-        return round(float(min(tied, key=lambda cut: abs(cut - prefer))), 4)
+    cuts = np.concatenate([[finite[0] - 1e-3], (finite[1:] + finite[:-1]) / 2, [finite[-1] + 1e-3]])
+    above = values[None, :] >= cuts[:, None]
+    tp = (above & truth).sum(axis=1)
+    fp = (above & ~truth).sum(axis=1)
+    fn = (~above & truth).sum(axis=1)
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    tied = cuts[f1 >= f1.max() - 1e-9]
     return round(float(tied[len(tied) // 2]), 4)
 
 

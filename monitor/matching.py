@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from monitor.encoders import Encoder
+from monitor.errors import ConfigError
 from monitor.labelled import LabelledArticle
 from monitor.language import closest_language
 from monitor.passages import Passage, make_passages, passages_hash
@@ -21,8 +22,9 @@ from monitor.vector_cache import VectorCache
 GATE_SIMILARITY = 0.29
 # What Matcher.signals gives per statement, in this order: the score (best passages plus the
 # examples' evidence), its gap to the article's best statement, the best passage's evidence
-# alone, the examples' evidence alone, and the best raw cosine of a passage to a wording.
-SIGNALS = ("score", "gap", "best_passage", "examples", "cosine")
+# alone, the examples' evidence alone, the best raw cosine of a passage to a wording, the share
+# of the article's passages it leads, and its rank among the statements (0: the best).
+SIGNALS = ("score", "gap", "best_passage", "examples", "cosine", "leads", "rank")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,8 @@ class MatchOptions:
     top_passages: int = 2  # a statement's score: the mean of its best N passages
     focus_margin: float | None = 0.1  # match only statements this close to the article's best
     position_penalty: float = 0.15  # news leads, background trails: evidence loses this x depth
-    examples_weight: float = 0.25  # weight of the nearest labelled examples (_example_evidence)
+    examples: bool = True  # compare with the labelled examples (_example_evidence, a signal)
+    examples_weight: float = 0.25  # the examples' evidence's weight inside the score
     center_languages: bool = True  # subtract each language's mean vector (see _LanguageMeans)
     statement_baseline: float | None = 0.9  # see _statement_baselines
 
@@ -98,12 +101,17 @@ class Matcher:
                 owners.append(index)
         self._raw_wording_vectors = encoder.encode(wordings)  # the gate's (calibrated on these)
         self._owners = np.asarray(owners)
+        if seed.decision is not None and seed.decision.signals != SIGNALS:
+            raise ConfigError(
+                f"{seed.source}: [decision] was fitted on the signals {list(seed.decision.signals)}"
+                f", the matcher gives {list(SIGNALS)}: run `pledgewatch eval --calibrate`"
+            )
         self._thresholds = np.array([s.threshold_at(threshold) for s in seed.statements])
         self._scope = [Terms(group) for group in seed.scope] if self.options.scope else []
         self._related = Terms(seed.related_terms) if seed.related_terms else None
         examples = list(seed.examples if examples is None else examples)
         centring, baseline = self.options.center_languages, self.options.statement_baseline
-        if not (centring or self.options.examples_weight or baseline is not None):
+        if not (centring or self.options.examples or baseline is not None):
             examples = []  # no use needs them: not encoded
         example_passages = _example_passage_vectors(
             encoder, self.options.windows, examples, cache_dir
@@ -128,7 +136,7 @@ class Matcher:
         self._near_vectors = (
             self._means.center_each(encoder.encode(near), near) if use_near else None
         )
-        if not self.options.examples_weight:
+        if not self.options.examples:
             examples, example_passages = [], []
         dim = self._raw_wording_vectors.shape[1]
         self._example_vectors = (
@@ -275,6 +283,8 @@ class Matcher:
         if len(self._example_vectors):
             examples = self._example_evidence(vectors, story)
             scores = scores + self.options.examples_weight * examples
+        leads = np.bincount(evidence.argmax(axis=1), minlength=len(scores)) / len(passages)
+        rank = (-scores).argsort().argsort()
         table = np.stack(
             [
                 scores,
@@ -282,6 +292,8 @@ class Matcher:
                 evidence.max(axis=0),
                 examples,
                 best_wording.max(axis=0),
+                leads,
+                rank,
             ],
             axis=1,
         )
@@ -293,8 +305,9 @@ class Matcher:
         if not passages:
             return []
         table, best = self._signals(passages, vectors, story)
-        scores = table[:, 0]
-        margin = self.options.focus_margin
+        decision = self.seed.decision
+        scores = decision.probability(table) if decision is not None else table[:, 0]
+        margin = None if decision is not None else self.options.focus_margin
         focus = table[:, 1] >= -margin if margin is not None else np.ones(len(scores), bool)
         results = []
         for index, statement in enumerate(self.seed.statements):

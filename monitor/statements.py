@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from monitor.decision import Decision
 from monitor.errors import ConfigError
 from monitor.labelled import LabelledArticle, load_labelled
 
@@ -56,6 +57,9 @@ class Seed:
     examples: tuple[LabelledArticle, ...] = ()
     # terms that let a feed entry naming no scope group reach the gate's similarity check
     related_terms: tuple[str, ...] = ()
+    # the fitted decision (monitor/decision.py); None: a statement matches when its score
+    # reaches its threshold
+    decision: Decision | None = None
 
     def thresholds_at(self, global_threshold: float) -> dict[str, float]:
         """Each statement's bar when the global threshold is ``global_threshold``."""
@@ -90,6 +94,15 @@ class _ScopeModel(BaseModel):
     related: list[str] = []
 
 
+class _DecisionModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    signals: list[str]
+    mean: list[float]
+    scale: list[float]
+    weights: list[float]
+    bias: float
+
+
 class _SeedModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     seed: str
@@ -99,6 +112,7 @@ class _SeedModel(BaseModel):
     scope: _ScopeModel = _ScopeModel()
     near_misses: list[str] = []
     examples: str | None = None  # a labelled-articles file, relative to the statements file
+    decision: _DecisionModel | None = None
     statements: list[_StatementModel] = Field(min_length=1)
 
 
@@ -144,6 +158,12 @@ def load_seed(path: Path) -> Seed:
             )
     scope = tuple(tuple(term.lower() for term in group) for group in model.scope.all_of if group)
     examples = load_labelled(path.parent / model.examples, ids) if model.examples else []
+    decision = None
+    if model.decision is not None:
+        d = model.decision
+        decision = Decision(
+            tuple(d.signals), tuple(d.mean), tuple(d.scale), tuple(d.weights), d.bias
+        )
     return Seed(
         model.seed,
         model.title,
@@ -153,4 +173,5 @@ def load_seed(path: Path) -> Seed:
         path,
         tuple(examples),
         related_terms=tuple(term.lower() for term in model.scope.related),
+        decision=decision,
     )
