@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from monitor.decision import fit_decision
 from monitor.encoders import Encoder, load_encoder
-from monitor.evaluation import DEV_SPLIT, Counts, resampled_sums
+from monitor.evaluation import DEV_SPLIT, OUT_OF_SCOPE, Counts, best_cut, resampled_sums
 from monitor.labelled import LabelledArticle, load_labelled
-from monitor.matching import Encoded, Matcher, MatchOptions
+from monitor.matching import SIGNALS, Encoded, Matcher, MatchOptions
 from monitor.passages import make_passages
 from monitor.statements import Seed, load_seed
 from seeds import DEFAULT_STATEMENTS
@@ -99,103 +100,72 @@ def thresholds(per_statement: bool, focus: float | None) -> Decision:
     return fit
 
 
-def learned(columns: tuple[int, ...], c: float = 1.0, per_statement_bias: bool = False) -> Decision:
-    """A logistic model over the chosen signals, fitted on the training articles' in-scope
-    pairs; the cut on its probability is the one with the best training F1."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+def learned() -> Decision:
+    """The shipped decision: monitor/decision.py's model fitted on the training articles'
+    in-scope pairs, cut where their F1 is best (as `pledgewatch eval --calibrate` does)."""
 
     def fit(train: list[Scored], ids: list[str]) -> Callable[[Scored], set[str]]:
-        def rows(s: Scored) -> np.ndarray:
-            x = s.signals[:, columns]
-            if per_statement_bias:
-                x = np.hstack([x, np.eye(len(ids))])
-            return x
-
         inside = [s for s in train if s.signals is not None]
-        x = np.vstack([rows(s) for s in inside])
+        x = np.vstack([s.signals for s in inside])
         y = np.array([sid in s.article.labels for s in inside for sid in ids])
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=1000)).fit(x, y)
-        p = model.predict_proba(x)[:, 1]
-        cut = best_cut(list(zip(p, y, strict=True)))
+        model = fit_decision(SIGNALS, x, y)
+        missed = sum(len(s.article.labels) for s in train if s.signals is None)
+        pairs = list(zip(model.probability(x).tolist(), y.tolist(), strict=True))
+        cut = best_cut(pairs + [(OUT_OF_SCOPE, True)] * missed)
 
         def decide(s: Scored) -> set[str]:
             if s.signals is None:
                 return set()
-            prob = model.predict_proba(rows(s))[:, 1]
-            return {sid for sid, q in zip(ids, prob, strict=True) if q >= cut}
+            probability = model.probability(s.signals)
+            return {sid for sid, q in zip(ids, probability, strict=True) if q >= cut}
 
         return decide
 
     return fit
 
 
-def best_cut(pairs: list[tuple[float, bool]]) -> float:
-    """The cut with the best F1 over (value, is-true) pairs; among ties the middle one."""
-    finite = np.array(sorted({v for v, _ in pairs if np.isfinite(v)}))
-    if not len(finite):
-        return 0.0
-    cuts = np.concatenate([[finite[0] - 1e-3], (finite[1:] + finite[:-1]) / 2, [finite[-1] + 1e-3]])
-    values = np.array([v for v, _ in pairs])
-    truth = np.array([y for _, y in pairs])
-    above = values[None, :] >= cuts[:, None]
-    tp = (above & truth).sum(axis=1)
-    fp = (above & ~truth).sum(axis=1)
-    fn = (~above & truth).sum(axis=1)
-    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-    tied = cuts[f1 >= f1.max() - 1e-9]
-    return float(tied[len(tied) // 2])
-
-
 # --- variants -------------------------------------------------------------------------------
 
 DEFAULT = MatchOptions()
+# The shipped decision is "learned" (a logistic model over score and gap); the others are the
+# rules it replaced: a bar per statement with the focus margin (statements more than 0.1 below
+# the article's best never match), the same without the margin, one bar for all.
 DECISIONS: dict[str, Decision] = {
-    "rules": thresholds(per_statement=True, focus=0.1),
-    "rules-no-focus": thresholds(per_statement=True, focus=None),
-    "one-bar-no-focus": thresholds(per_statement=False, focus=None),
-    "learned": learned((0, 1, 2, 3, 4)),
-    "learned-all": learned((0, 1, 2, 3, 4, 5, 6)),
-    "learned-statement-bias": learned((0, 1, 2, 3, 4, 5, 6), per_statement_bias=True),
-    "learned-score-gap": learned((0, 1)),
+    "learned": learned(),
+    "rules (focus 0.1, a bar per statement)": thresholds(per_statement=True, focus=0.1),
+    "a bar per statement": thresholds(per_statement=True, focus=None),
+    "one bar": thresholds(per_statement=False, focus=None),
 }
 NAIVE = MatchOptions(
     views=False,
     windows=False,
     scope=False,
     contrast=False,
-    near_misses=False,
     top_passages=1,
-    focus_margin=None,
-    position_penalty=0.0,
     examples=False,
     center_languages=False,
-    statement_baseline=None,
 )
 # Each matching step switched off alone (fields of MatchOptions), under the decision given by
-# --decision, on top of the steps --off removed already.
+# --decision, on top of the steps --off removed already. Steps removed in issue 21 (near
+# misses, lead emphasis, statement baselines, the focus margin, per-statement offsets) are no
+# longer options: their rows are in eval/README.md, reproducible at commit 6fbfd6d.
 TOGGLES: dict[str, dict[str, object]] = {
     "without views": {"views": False},
     "without windows (sentences only)": {"windows": False},
     "without scope": {"scope": False},
     "without contrast": {"contrast": False},
-    "without near misses": {"near_misses": False},
     "top passage only": {"top_passages": 1},
     "top 3 passages": {"top_passages": 3},
-    "without lead emphasis": {"position_penalty": 0.0},
     "without examples": {"examples": False},
-    "examples as a signal only (weight 0 in the score)": {"examples_weight": 0.0},
     "examples weight 0.5": {"examples_weight": 0.5},
     "without language centring": {"center_languages": False},
-    "without statement baselines": {"statement_baseline": None},
 }
 
 
 def variants(decision: str, base: MatchOptions) -> dict[str, tuple[MatchOptions, Decision]]:
     """The rows: the decisions on the base steps, the naive way, then each step off."""
     rows = {f"decision: {name}": (base, fit) for name, fit in DECISIONS.items()}
-    rows["naive: best sentence cosine, one bar"] = (NAIVE, DECISIONS["one-bar-no-focus"])
+    rows["naive: best sentence cosine, one bar"] = (NAIVE, DECISIONS["one bar"])
     for name, change in TOGGLES.items():
         rows[f"{decision}, {name}"] = (replace(base, **change), DECISIONS[decision])
     return rows
@@ -276,7 +246,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--statements", type=Path, default=DEFAULT_STATEMENTS)
     parser.add_argument("--split", type=Path, default=DEV_SPLIT, help="the labelled articles")
-    parser.add_argument("--decision", choices=sorted(DECISIONS), default="rules-no-focus")
+    parser.add_argument("--decision", choices=sorted(DECISIONS), default="learned")
     parser.add_argument("--variants", nargs="*", help="substrings of the row names to run")
     parser.add_argument(
         "--off", nargs="*", default=[], choices=sorted(TOGGLES), help="steps removed"

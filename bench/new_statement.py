@@ -2,11 +2,11 @@
 
 For each of the seed's statements in turn, the matcher's examples (the dev split) lose every
 verdict on it — as for a statement an analyst adds with `pledgewatch rescore --statement` — and
-its threshold is the global one (no calibrated offset). The test split is then scored for it:
-once with its coverage views, once with its wording and translations only. Thresholds come
-from the dev split; nothing here is tuned on test. With --split dev, the dev split is scored
-instead, each article compared with the other stories' examples only (for decisions).
-Usage: python bench/new_statement.py [--split test|dev]
+its threshold is the global one. The dev split is then scored for it, each article compared with
+the other stories' examples only: once with its coverage views, once with its wording and
+translations only. --split test scores the test split instead, which counts as one of its
+scoring rounds (eval/README.md).
+Usage: python bench/new_statement.py [--split dev|test]
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def without_verdicts_on(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--split", choices=["test", "dev"], default="test")
+    parser.add_argument("--split", choices=["dev", "test"], default="dev")
     args = parser.parse_args()
     seed = load_seed(DEFAULT_STATEMENTS)
     encoder = load_encoder("use-multilingual-v3")
@@ -51,7 +51,7 @@ def main() -> None:
     default = Matcher(seed, encoder, DEFAULT_THRESHOLD, examples=dev)
     default_scores = score_all(default, test)
     columns = {
-        "seed's examples and offset": Counts(),
+        "seed's examples": Counts(),
         "new, with views": Counts(),
         "new, wording only": Counts(),
     }

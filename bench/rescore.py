@@ -14,6 +14,7 @@ import hashlib
 import resource
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from monitor.config import DEFAULT_THRESHOLD, Settings
@@ -84,11 +85,9 @@ def main() -> None:
                 )
     print(f"stored {args.articles} articles ({n_on} in scope) in {time.monotonic() - started:.1f}s")
 
-    extended = seed.__class__(
-        seed.seed, seed.title, (*seed.statements, NEW), seed.scope, seed.near_misses
-    )
+    extended = replace(seed, statements=(*seed.statements, NEW))
     pipeline = Pipeline(
-        Settings(), sessions, fetcher=None, matcher=Matcher(extended, encoder, 0.152)
+        Settings(), sessions, fetcher=None, matcher=Matcher(extended, encoder, DEFAULT_THRESHOLD)
     )  # type: ignore[arg-type]
     summary = pipeline.rescore(NEW.id)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

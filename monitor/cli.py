@@ -372,7 +372,6 @@ def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
     if with_scores:
         with _pipeline(settings) as pipeline:
             scores, verdicts = pipeline.explain(detail.id)
-            margin = pipeline.matcher.options.focus_margin
         record["scores"] = [asdict(s) | {"verdict": verdicts.get(s.statement_id)} for s in scores]
     if fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
@@ -391,20 +390,16 @@ def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
     if not detail.matches:
         click.echo("\nno matches")
     if with_scores:
-        _print_scores(scores, verdicts, margin, {m.statement_id for m in detail.matches})
+        _print_scores(scores, verdicts, {m.statement_id for m in detail.matches})
 
 
 def _print_scores(
-    scores: list[StatementScore],
-    verdicts: dict[str, bool],
-    margin: float | None,
-    stored: set[str],
+    scores: list[StatementScore], verdicts: dict[str, bool], stored: set[str]
 ) -> None:
     if not scores:
         click.echo("\nscores: none (out of the seed's scope: it does not name every scope group)")
         return
-    focus = f"; out of focus: more than {margin:g} below the article's best" if margin else ""
-    click.echo(f"\nscores (score / the statement's bar{focus})")
+    click.echo("\nscores (score / the statement's bar)")
     for s in sorted(scores, key=lambda s: -s.score):
         status = _score_status(s, verdicts.get(s.statement_id))
         click.echo(f"  {s.score:6.3f} / {s.threshold:.3f}  {s.statement_id:24s} {status}")
@@ -418,9 +413,7 @@ def _score_status(score: StatementScore, verdict: bool | None) -> str:
     """What decided the statement's match on this article: an analyst, or its score."""
     if verdict is not None:
         return f"analyst: {'yes' if verdict else 'no'}"
-    if score.matched:
-        return "matched"
-    return "below its bar" if score.in_focus else "out of focus"
+    return "matched" if score.matched else "below its bar"
 
 
 @cli.group()

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from monitor.errors import ConfigError
 
 BUNDLED_MODEL = "use-multilingual-v3"
-DEFAULT_THRESHOLD = 0.2157  # calibrated on the dev split (pledgewatch eval --calibrate)
+DEFAULT_THRESHOLD = 0.2615  # the decision's probability cut, calibrated on dev (eval --calibrate)
 CONFIG_ENV = "PLEDGEWATCH_CONFIG"
 # Secrets and deployment-specific values come from the environment, never from files in the repo.
 ENV_OVERRIDES = {
@@ -83,7 +83,7 @@ class MatchingSettings(_Section):
     # the feed text alone.
     gate_entries: bool = True
     # The labelled examples' passage vectors, kept between runs (monitor/vector_cache.py):
-    # only the first command encodes them (`feedback clear`: 6.2 s first, 2.6 s after).
+    # only the first command encodes them.
     # Unwritable: encoded every run.
     cache_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir("pledgewatch"))

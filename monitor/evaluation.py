@@ -30,9 +30,6 @@ SPLITS = {
     "invented-test": INVENTED_TEST,
 }
 OUT_OF_SCOPE = float("-inf")  # the score of a statement for an article the matcher never scored
-# A statement outside the article's focus cannot match at any threshold: its score is put this
-# much lower (scores stay in the ranking for average precision, below every in-focus one).
-OUT_OF_FOCUS_DROP = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,8 +84,7 @@ def score_all(matcher: Matcher, articles: Sequence[LabelledArticle]) -> list[dic
     )
     ids = [s.id for s in matcher.seed.statements]
     return [
-        {sid: OUT_OF_SCOPE for sid in ids}
-        | {s.statement_id: s.score if s.in_focus else s.score - OUT_OF_FOCUS_DROP for s in scores}
+        {sid: OUT_OF_SCOPE for sid in ids} | {s.statement_id: s.score for s in scores}
         for scores in results
     ]
 

@@ -20,11 +20,11 @@ from monitor.vector_cache import VectorCache
 # The gate's bar for an entry naming only some scope groups: the lowest best-cosine of a
 # labelled dev article's title + lead was 0.298 (unrelated articles: median 0.22), less a margin.
 GATE_SIMILARITY = 0.29
-# What Matcher.signals gives per statement, in this order: the score (best passages plus the
-# examples' evidence), its gap to the article's best statement, the best passage's evidence
-# alone, the examples' evidence alone, the best raw cosine of a passage to a wording, the share
-# of the article's passages it leads, and its rank among the statements (0: the best).
-SIGNALS = ("score", "gap", "best_passage", "examples", "cosine", "leads", "rank")
+# What Matcher.signals gives per statement: its score (the mean of its best passages' evidence
+# plus the examples' evidence) and the gap to the article's best statement's score (0 for the
+# best). The decision weighs them: a second statement of an article matches when its own score
+# is high enough, not only when it stands within a fixed margin of the first.
+SIGNALS = ("score", "gap")
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,11 @@ class StatementScore:
     """The best passage of one article for one statement."""
 
     statement_id: str
-    score: float
+    score: float  # the decision's probability (the raw score where the seed has no decision)
     passage: str
     position: int
     matched: bool
-    in_focus: bool = True  # within the focus margin of the article's best statement
-    threshold: float = 0.0  # the statement's bar: matched = in focus and score >= threshold
+    threshold: float = 0.0  # the statement's bar: matched = score >= threshold
 
 
 @dataclass(frozen=True)
@@ -65,14 +64,10 @@ class MatchOptions:
     windows: bool = True  # sentence pairs and title + lead, not only single sentences
     scope: bool = True  # the seed's scope terms must all appear in the article
     contrast: bool = True  # score = similarity minus the passage's mean over all statements
-    near_misses: bool = True  # penalise passages closer to a seed's near-miss story than to it
     top_passages: int = 2  # a statement's score: the mean of its best N passages
-    focus_margin: float | None = 0.1  # match only statements this close to the article's best
-    position_penalty: float = 0.15  # news leads, background trails: evidence loses this x depth
-    examples: bool = True  # compare with the labelled examples (_example_evidence, a signal)
+    examples: bool = True  # compare with the labelled examples (_example_evidence)
     examples_weight: float = 0.25  # the examples' evidence's weight inside the score
     center_languages: bool = True  # subtract each language's mean vector (see _LanguageMeans)
-    statement_baseline: float | None = 0.9  # see _statement_baselines
 
 
 class Matcher:
@@ -110,32 +105,20 @@ class Matcher:
         self._scope = [Terms(group) for group in seed.scope] if self.options.scope else []
         self._related = Terms(seed.related_terms) if seed.related_terms else None
         examples = list(seed.examples if examples is None else examples)
-        centring, baseline = self.options.center_languages, self.options.statement_baseline
-        if not (centring or self.options.examples or baseline is not None):
+        if not (self.options.center_languages or self.options.examples):
             examples = []  # no use needs them: not encoded
         example_passages = _example_passage_vectors(
             encoder, self.options.windows, examples, cache_dir
         )
-        # Language means and statement baselines describe ordinary text, not verdicts: only the
-        # seed's own examples count, so that an analyst's verdict on one statement moves that
-        # statement's scores and no other's.
+        # Language means describe ordinary text, not verdicts: only the seed's own examples
+        # count, so that an analyst's verdict on one statement moves that statement's scores
+        # and no other's.
         own = [(e, v) for e, v in zip(examples, example_passages, strict=True) if _own(e)]
-        self._means = _LanguageMeans(own if centring else [])
+        self._means = _LanguageMeans(own if self.options.center_languages else [])
         self._wording_vectors = self._means.center_each(self._raw_wording_vectors, wordings)
         example_passages = [
             self._means.center(v, e.text) for e, v in zip(examples, example_passages, strict=True)
         ]
-        own_passages = [v for e, v in zip(examples, example_passages, strict=True) if _own(e)]
-        self._baselines = (
-            self._statement_baselines(own_passages, baseline)
-            if baseline is not None and own_passages
-            else np.zeros(len(seed.statements), dtype=np.float32)
-        )
-        use_near = self.options.near_misses and seed.near_misses
-        near = list(seed.near_misses)
-        self._near_vectors = (
-            self._means.center_each(encoder.encode(near), near) if use_near else None
-        )
         if not self.options.examples:
             examples, example_passages = [], []
         dim = self._raw_wording_vectors.shape[1]
@@ -230,17 +213,6 @@ class Matcher:
             [similarity[:, self._owners == k].max(axis=1) for k in range(count)], axis=1
         )
 
-    def _statement_baselines(self, passages: Sequence[np.ndarray], quantile: float) -> np.ndarray:
-        """Per statement: how close its wordings come to ordinary passages (a quantile of its
-        best cosine over the examples' passages), less the mean over statements.
-
-        The best of many wordings sits higher than the best of few: a statement added with its
-        wording and translations only (no views) was found 0.28 of the time against 0.83 with
-        views (dev, bench/new_statement.py). Subtracting its own baseline puts it level.
-        """
-        level = np.quantile(self._best_wording(np.vstack(passages)), quantile, axis=0)
-        return (level - level.mean()).astype(np.float32)
-
     def _example_evidence(self, vectors: np.ndarray, story: str | None) -> np.ndarray:
         """Per statement: similarity to its nearest example minus that to the nearest example
         without it (0 where either is missing). Coverage of one statement keeps reading alike."""
@@ -262,42 +234,16 @@ class Matcher:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Statements x SIGNALS, and each statement's best passage (its evidence)."""
         vectors = self._means.center(vectors, " ".join(p.text for p in passages[:8]))
-        best_wording = self._best_wording(vectors)  # passages x statements
-        evidence = best_wording - self._baselines
+        evidence = self._best_wording(vectors)  # passages x statements
         if self.options.contrast:
             # A passage about Russia-China relations in general is close to every statement; what
             # singles out the one it reports on is how far it stands above its own mean.
             evidence = evidence - evidence.mean(axis=1, keepdims=True)
-        if self._near_vectors is not None:
-            # A passage closer to a known near-miss story (India's oil, US tariffs...) than to
-            # the statement loses the difference.
-            near = (vectors @ self._near_vectors.T).max(axis=1, keepdims=True)
-            evidence = evidence - np.maximum(0.0, near - best_wording)
-        if self.options.position_penalty:
-            last = max(p.position for p in passages) or 1
-            depth = np.array([max(p.position, 0) / last for p in passages])[:, None]
-            evidence = evidence - self.options.position_penalty * depth
         top = min(self.options.top_passages, len(passages))
         scores = np.sort(evidence, axis=0)[-top:].mean(axis=0)
-        examples = np.zeros(len(self.seed.statements))
         if len(self._example_vectors):
-            examples = self._example_evidence(vectors, story)
-            scores = scores + self.options.examples_weight * examples
-        leads = np.bincount(evidence.argmax(axis=1), minlength=len(scores)) / len(passages)
-        rank = (-scores).argsort().argsort()
-        table = np.stack(
-            [
-                scores,
-                scores - scores.max(),
-                evidence.max(axis=0),
-                examples,
-                best_wording.max(axis=0),
-                leads,
-                rank,
-            ],
-            axis=1,
-        )
-        return table, evidence.argmax(axis=0)
+            scores = scores + self.options.examples_weight * self._example_evidence(vectors, story)
+        return np.stack([scores, scores - scores.max()], axis=1), evidence.argmax(axis=0)
 
     def _best(
         self, passages: list[Passage], vectors: np.ndarray, story: str | None = None
@@ -307,8 +253,6 @@ class Matcher:
         table, best = self._signals(passages, vectors, story)
         decision = self.seed.decision
         scores = decision.probability(table) if decision is not None else table[:, 0]
-        margin = None if decision is not None else self.options.focus_margin
-        focus = table[:, 1] >= -margin if margin is not None else np.ones(len(scores), bool)
         results = []
         for index, statement in enumerate(self.seed.statements):
             score = float(scores[index])
@@ -318,8 +262,7 @@ class Matcher:
                     round(score, 4),
                     passages[best[index]].text,
                     passages[best[index]].position,
-                    bool(focus[index] and score >= self._thresholds[index]),
-                    bool(focus[index]),
+                    bool(score >= self._thresholds[index]),
                     round(float(self._thresholds[index]), 4),
                 )
             )

@@ -28,7 +28,7 @@ class Statement:
     translations: dict[str, str] = field(default_factory=dict)
     views: tuple[str, ...] = ()
     threshold: float | None = None  # a per-statement threshold overrides the global one
-    # added to the global threshold (calibrated on dev): the global setting stays the knob
+    # added to the global threshold: a statement an analyst wants stricter or looser
     threshold_offset: float = 0.0
 
     def threshold_at(self, global_threshold: float) -> float:
@@ -50,8 +50,6 @@ class Seed:
     title: str
     statements: tuple[Statement, ...]
     scope: tuple[tuple[str, ...], ...] = ()
-    # stories with the same actors or words that are not follow-ups
-    near_misses: tuple[str, ...] = ()
     source: Path | None = None
     # labelled articles (analyst feedback) the matcher compares new articles with
     examples: tuple[LabelledArticle, ...] = ()
@@ -110,7 +108,6 @@ class _SeedModel(BaseModel):
     article: str | None = None
     published: str | None = None
     scope: _ScopeModel = _ScopeModel()
-    near_misses: list[str] = []
     examples: str | None = None  # a labelled-articles file, relative to the statements file
     decision: _DecisionModel | None = None
     statements: list[_StatementModel] = Field(min_length=1)
@@ -169,7 +166,6 @@ def load_seed(path: Path) -> Seed:
         model.title,
         statements,
         scope,
-        tuple(model.near_misses),
         path,
         tuple(examples),
         related_terms=tuple(term.lower() for term in model.scope.related),

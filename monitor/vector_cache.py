@@ -1,8 +1,8 @@
 """Labelled examples' passage vectors kept on disk between runs.
 
-Building a matcher encodes every passage of the seed's examples (332 articles: a `feedback
-clear` took 10.3 s with an empty cache, 3.5-3.8 s with it). The vectors depend only on the model
-and the passages' texts, so one process's work serves the next.
+Building a matcher encodes every passage of the seed's examples, the slowest part of a
+command's start. The vectors depend only on the model and the passages' texts, so one
+process's work serves the next.
 """
 
 from __future__ import annotations

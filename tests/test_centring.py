@@ -34,6 +34,8 @@ def _gaps(matcher: Matcher, lang: str) -> list[float]:
     )
     gaps = []
     for article, scores in zip(dev, results, strict=True):
+        if not scores:
+            continue  # out of the seed's scope: never scored
         by_id = {s.statement_id: s.score for s in scores}
         true = max(by_id[i] for i in article.labels)
         gaps.append(true - max(v for i, v in by_id.items() if i not in article.labels))

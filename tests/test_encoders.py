@@ -13,6 +13,7 @@ from monitor.cli import cli
 from monitor.demo.server import DemoServer
 from monitor.encoders import BUNDLED_MINILM, SentenceTransformerEncoder, load_encoder
 from monitor.errors import EncoderError
+from seeds import DEFAULT_STATEMENTS, SEEDS_DIR
 from tests.conftest import write_config
 
 ENERGY = [
@@ -59,11 +60,22 @@ def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
 def test_sentence_transformers_engine_produces_matches(
     tmp_path: Path, demo_server: DemoServer, sqlite_url: str
 ) -> None:
+    # A transformer on CPU takes minutes over all 318 examples' passages: the seed's statements
+    # with its first 40 examples (English) keep the test short and the path the same.
+    blocks = (SEEDS_DIR / "putin-xi-2025-01-21.examples.toml").read_text(encoding="utf-8")
+    (tmp_path / "examples.toml").write_text(
+        "[[articles]]".join(blocks.split("[[articles]]")[:41]), encoding="utf-8"
+    )
+    statements = DEFAULT_STATEMENTS.read_text(encoding="utf-8").replace(
+        'examples = "putin-xi-2025-01-21.examples.toml"', 'examples = "examples.toml"'
+    )
+    (tmp_path / "statements.toml").write_text(statements, encoding="utf-8")
     config = write_config(
         tmp_path / "c.toml",
         sqlite_url,
         [demo_server.feed_url("en")],
-        extra=f'[matching]\nmodel = "{BUNDLED_MINILM}"\nthreshold = 0.15\n',
+        extra=f'[matching]\nmodel = "{BUNDLED_MINILM}"\n'
+        f'statements = "{tmp_path / "statements.toml"}"\n',
     )
     runner = CliRunner()
     result = runner.invoke(cli, ["--config", str(config), "run", "--once"])

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.decision import fit_decision
+from monitor.encoders import load_encoder
+from monitor.errors import ConfigError
 from monitor.evaluation import (
     DEV_SPLIT,
     EVAL_DIR,
@@ -18,11 +22,12 @@ from monitor.evaluation import (
     Counts,
     _spearman,
     average_precision,
-    calibrate,
+    best_cut,
     evaluate,
     intervals,
 )
 from monitor.labelled import LabelledArticle, load_labelled
+from monitor.matching import SIGNALS, Matcher
 from monitor.statements import load_seed
 from seeds import DEFAULT_STATEMENTS
 
@@ -106,13 +111,46 @@ def test_average_precision_is_threshold_free() -> None:
     assert average_precision(articles, swapped, IDS) == pytest.approx((1 / 3 + 2 / 4) / 2)
 
 
-def test_calibrate_separates_and_shrinks_per_statement() -> None:
-    articles = [_article(str(i), {"a"} if i < 3 else set()) for i in range(6)]
-    scores = [{"a": s, "b": 0.0} for s in (0.5, 0.45, 0.4, 0.2, 0.15, 0.1)]
-    global_t, per = calibrate(articles, scores, IDS)
-    assert 0.2 < global_t < 0.4
-    assert per["b"] == global_t  # no positives for b: the global threshold
-    assert 0.2 < per["a"] < 0.4
+def test_best_cut_separates_and_counts_what_was_never_scored() -> None:
+    pairs = [(0.9, True), (0.8, True), (0.6, False), (0.3, False), (0.1, False)]
+    assert 0.6 < best_cut(pairs) < 0.8
+    # a positive out of scope is a miss at every cut: it cannot pull the cut below the others
+    assert 0.6 < best_cut([*pairs, (OUT_OF_SCOPE, True)]) < 0.8
+    assert best_cut([(OUT_OF_SCOPE, True)]) == 0.0
+
+
+def test_the_fitted_decision_rises_with_the_score_and_survives_its_statements_file(
+    tmp_path: Path,
+) -> None:
+    """The model `eval --calibrate` prints is the one a statements file carries."""
+    rng = np.random.default_rng(0)
+    score = rng.normal(size=400)
+    gap = -np.abs(rng.normal(size=400))
+    truth = score + 0.3 * rng.normal(size=400) > 0.8
+    decision = fit_decision(SIGNALS, np.stack([score, gap], axis=1), truth)
+    grid = np.array([[-1.0, -0.5], [0.0, -0.5], [1.0, -0.5], [2.0, -0.5]])
+    assert np.all(np.diff(decision.probability(grid)) > 0)
+    text = DEFAULT_STATEMENTS.read_text(encoding="utf-8")
+    start = text.index("\n[decision]\n") + 1
+    end = text.index("\n[scope]\n") + 1
+    (tmp_path / "s.toml").write_text(
+        text[:start] + decision.as_toml() + "\n" + text[end:], encoding="utf-8"
+    )
+    (tmp_path / "putin-xi-2025-01-21.examples.toml").write_text("", encoding="utf-8")
+    loaded = load_seed(tmp_path / "s.toml").decision
+    assert loaded is not None
+    assert np.allclose(loaded.probability(grid), decision.probability(grid), atol=1e-4)
+
+
+def test_a_decision_fitted_on_other_signals_is_refused(tmp_path: Path) -> None:
+    text = DEFAULT_STATEMENTS.read_text(encoding="utf-8").replace(
+        'signals = ["score", "gap"]', 'signals = ["score", "cosine"]'
+    )
+    (tmp_path / "s.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "putin-xi-2025-01-21.examples.toml").write_text("", encoding="utf-8")
+    seed = load_seed(tmp_path / "s.toml")
+    with pytest.raises(ConfigError, match="eval --calibrate"):
+        Matcher(seed, load_encoder("use-multilingual-v3"), 0.3)
 
 
 def _half_right(count: int, grouped: bool) -> tuple[list[LabelledArticle], list[dict[str, float]]]:

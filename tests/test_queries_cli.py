@@ -90,7 +90,7 @@ def _show_scores(config: Path, ref: str) -> dict:  # type: ignore[type-arg]
 def test_show_scores_explains_each_statement_against_its_bar(
     crawled: Path, demo_server: DemoServer, tmp_path: Path
 ) -> None:
-    """Why an article matched what it matched: every statement's score, bar and focus, from the
+    """Why an article matched what it matched: every statement's score and bar, from the
     stored vectors; the matched ones are exactly the stored matches."""
     url = f"{demo_server.base}/articles/ru-gas.html?utm_source=rss"
     record = _show_scores(crawled, url)
@@ -99,16 +99,16 @@ def test_show_scores_explains_each_statement_against_its_bar(
     matched = {i for i, s in scores.items() if s["matched"]}
     assert matched == {m["statement_id"] for m in record["matches"]} != set()
     for s in scores.values():
-        assert s["matched"] == (s["in_focus"] and s["score"] >= s["threshold"])
+        assert s["matched"] == (s["score"] >= s["threshold"])
     code, out, _ = _run(crawled, "show", url, "--scores")
     assert "scores (score / the statement's bar" in out
-    statuses = ("matched", "below its bar", "out of focus")
+    statuses = ("matched", "below its bar")
     assert sum(line.endswith(statuses) for line in out.splitlines()) == 12
     assert "predate" not in out
     # Settings changed since the crawl are pointed out; an analyst's verdict shows as such.
     strict = tmp_path / "strict.toml"
     strict.write_text(
-        crawled.read_text().replace("[fetch]", "[matching]\nthreshold = 0.9\n\n[fetch]")
+        crawled.read_text().replace("[fetch]", "[matching]\nthreshold = 1.0\n\n[fetch]")
     )
     out = _run(strict, "show", url, "--scores")[1]
     assert not any(line.endswith(" matched") for line in out.splitlines())

@@ -76,12 +76,12 @@ def test_a_higher_threshold_removes_weak_matches(crawled: Path, tmp_path: Path) 
     before = _matches(crawled)
     config = tmp_path / "strict.toml"
     config.write_text(
-        crawled.read_text().replace("[fetch]", "[matching]\nthreshold = 0.3\n\n[fetch]")
+        crawled.read_text().replace("[fetch]", "[matching]\nthreshold = 0.9\n\n[fetch]")
     )
     _invoke(config, "rescore", "--quiet")
     after = _matches(config)
     assert after < before
-    assert all(score >= 0.3 for _, _, score in after)
+    assert all(score >= 0.9 for _, _, score in after)
 
 
 def test_unknown_statement_is_refused(crawled: Path) -> None:

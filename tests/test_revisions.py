@@ -17,8 +17,8 @@ from tests.conftest import write_config
 
 STORY = next(a for a in load_corpus()["articles"] if a["id"] == "fr-echanges-recul")
 UPDATE = (
-    "Mise à jour : la Russie est restée en 2025 le premier fournisseur de pétrole et de gaz "
-    "de la Chine, loin devant l'Arabie saoudite, selon les douanes."
+    "Mise à jour : à l'occasion des 80 ans de la victoire, Moscou et Pékin ont promis de "
+    "combattre ensemble toute résurgence du nazisme et du militarisme."
 )
 
 
@@ -66,8 +66,8 @@ def test_changed_text_is_rescored_and_revision_kept(tmp_path: Path, database_url
         }
         out = _run(config, "run", "--once")  # nothing new the third time
         assert "articles changed" not in out and "1 unchanged" in out
-    assert "trade-momentum" in before and "energy-supplier" not in before
-    assert "energy-supplier" in after
+    assert "trade-momentum" in before and "historical-memory" not in before
+    assert "historical-memory" in after
     with open_database(database_url)() as session:
         article = session.scalars(select(Article)).one()
         assert UPDATE in article.text

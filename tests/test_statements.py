@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -103,11 +104,16 @@ def test_bad_statements_files(tmp_path: Path, body: str, message: str) -> None:
         load_seed(path)
 
 
-def test_threshold_offsets_move_a_statement_with_the_global_threshold() -> None:
-    """The calibrated offsets ride on [matching] threshold, which stays the operator's knob."""
-    seed = load_seed(DEFAULT_STATEMENTS)
-    assert any(s.threshold_offset > 0 for s in seed.statements)
-    assert any(s.threshold_offset < 0 for s in seed.statements)
+def test_a_threshold_offset_moves_one_statement_with_the_global_threshold() -> None:
+    """An analyst's offset makes one statement stricter; [matching] threshold stays the knob."""
+    bundled = load_seed(DEFAULT_STATEMENTS)
+    seed = replace(
+        bundled,
+        statements=tuple(
+            replace(s, threshold_offset=0.1) if s.id == "energy-supplier" else s
+            for s in bundled.statements
+        ),
+    )
     article = ArticleText(
         "Russia stays China's top crude supplier",
         "Russia remained China's largest source of crude oil last year, Chinese customs data "
@@ -119,11 +125,10 @@ def test_threshold_offsets_move_a_statement_with_the_global_threshold() -> None:
         for s in Matcher(seed, encoder, 0.0).score_articles([article])[0]
         if s.statement_id == "energy-supplier"
     )
-    offset = next(s.threshold_offset for s in seed.statements if s.id == "energy-supplier")
 
     def matched(threshold: float) -> bool:
         scores = Matcher(seed, encoder, threshold).score_articles([article])[0]
         return next(s.matched for s in scores if s.statement_id == "energy-supplier")
 
-    assert matched(score - offset - 0.005)  # global + offset just below the score
-    assert not matched(score - offset + 0.005)  # just above: the offset counts
+    assert matched(score - 0.1 - 0.005)  # global + offset just below the score
+    assert not matched(score - 0.1 + 0.005)  # just above: the offset counts

@@ -47,8 +47,8 @@ def _build(cache_dir: Path | None) -> tuple[CountingEncoder, list[list[Statement
 def test_a_second_start_reads_the_examples_instead_of_encoding_them(tmp_path: Path) -> None:
     first, expected = _build(tmp_path)
     second, scores = _build(tmp_path)
-    assert first.texts > 2_000  # every passage of the 332 examples
-    assert second.texts < 300  # wordings, views, near misses and the probe only
+    assert first.texts > 2_000  # every passage of the 318 examples
+    assert second.texts < 300  # wordings, views and the probe only
     assert scores == expected
     assert scores == _build(None)[1]
     (cache,) = tmp_path.glob("*.npz")
