@@ -55,7 +55,7 @@ class Encoded:
 
 @dataclass(frozen=True)
 class MatchOptions:
-    """The matching decisions, each kept because the evaluation set said so (see eval/README.md).
+    """The matching steps, each kept because real coverage said so (see eval/README.md).
 
     Switching one off reproduces the corresponding row of the ablation table.
     """
@@ -71,7 +71,8 @@ class MatchOptions:
 
 
 class Matcher:
-    """Scores articles against a seed's statements with one encoder and calibrated thresholds."""
+    """Scores articles against a seed's statements with one encoder; the seed's decision and
+    the threshold say which statements an article reports on."""
 
     def __init__(
         self,
@@ -283,8 +284,7 @@ class _LanguageMeans:
 
     Texts in one language sit closer to each other than to their translations: a French
     article was close to the French wording of every statement, which squeezed its scores
-    together (dev: 32 in-focus false statements in French articles against 1-14 in the other
-    languages). Subtracting the mean vector of the text's language removes that shared pull.
+    together. Subtracting the mean vector of the text's language removes that shared pull.
     A text is centred by the closest language the examples have. Only the seed's own examples
     count (the caller's choice), and only languages with MIN_LANGUAGE_EXAMPLES of them: a mean
     of two articles is mostly their topic.
