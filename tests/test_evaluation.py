@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.config import DEFAULT_THRESHOLD
 from monitor.decision import fit_decision
 from monitor.encoders import load_encoder
 from monitor.errors import ConfigError
@@ -262,3 +263,21 @@ def test_min_f1_fails_the_command() -> None:
     result = CliRunner().invoke(cli, ["eval", "--no-encoder-quality", "--min-f1", "0.99"])
     assert result.exit_code == 1
     assert "below --min-f1 0.99" in result.stderr
+
+
+def test_calibrate_prints_the_decision_the_statements_file_carries() -> None:
+    """`eval --calibrate` refits the decision on dev; on the shipped seed it reproduces the
+    shipped [decision] table and threshold, so a user can paste what it prints."""
+    result = CliRunner().invoke(
+        cli,
+        ["eval", "--calibrate", "--split", "dev", "--no-encoder-quality", "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    calibrated = json.loads(result.stdout)["calibrated"]
+    printed = tomllib.loads(calibrated["decision"])["decision"]
+    shipped = tomllib.loads(DEFAULT_STATEMENTS.read_text(encoding="utf-8"))["decision"]
+    assert printed["signals"] == shipped["signals"] == list(SIGNALS)
+    for key in ("mean", "scale", "weights"):
+        assert printed[key] == pytest.approx(shipped[key], rel=1e-3)
+    assert printed["bias"] == pytest.approx(shipped["bias"], rel=1e-3)
+    assert calibrated["threshold"] == pytest.approx(DEFAULT_THRESHOLD, abs=1e-3)
