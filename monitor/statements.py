@@ -147,9 +147,9 @@ def load_seed(path: Path) -> Seed:
             _WARNED.add((path, statement.id))
             log.warning(
                 "%s: statement %s has no views: compared through its wording and translations "
-                "only, a statement was found about half as often as with views (dev recall 0.56 "
-                "against 0.83, bench/new_statement.py); add a few sentences written the way "
-                "follow-up coverage of it reads",
+                "only, a statement was found a third as often as with views on real coverage "
+                "(bench/new_statement.py); add a few sentences written the way follow-up "
+                "coverage of it reads",
                 path,
                 statement.id,
             )
