@@ -1,14 +1,14 @@
 """Before/after table of every matching decision, judged on real coverage it was not tuned on.
 
-Every variant is judged by 4-fold cross-validation on the real dev split, grouped by story (an
-event's copies, translations and follow-ups stay in one fold): a fold's matcher compares
-articles with the other folds' articles as labelled examples, and its decision (thresholds or
-the learned model) is fitted on them. Each row gives micro P/R/F1, average precision, the
-hard-negative match rate, recall per language and per number of labels, and a 95% paired
-bootstrap interval (stories resampled) of its F1 gain over the default. `--test` adds the
-default's figures on the test split (fitted on the whole dev split); the test split is scored
-only at the rounds recorded in eval/README.md.
-Usage: python bench/ablation.py [--variants NAME ...] [--test] [--statements FILE]
+Every row is 4-fold cross-validation on the real dev split, grouped by story (an event's
+copies, translations and follow-ups stay in one fold): a fold's matcher compares articles with
+the other folds' articles as labelled examples, and its decision (bars on the score, or the
+logistic decision) is fitted on them. Each row gives micro P/R/F1, the share of hard negatives
+matched, the share of positive articles with a statement found, recall per language and per
+number of labels, and a 95% paired bootstrap interval (stories resampled) of its F1 gain over
+the reference decision. The test split is never scored here (eval/README.md: rounds).
+Usage: python bench/ablation.py [--decision NAME] [--off STEP ...] [--variants TEXT ...]
+       [--split FILE] [--statements FILE]
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from monitor.decision import fit_decision
 from monitor.encoders import Encoder, load_encoder
-from monitor.evaluation import DEV_SPLIT, OUT_OF_SCOPE, Counts, best_cut, resampled_sums
+from monitor.evaluation import DEV_SPLIT, Counts, best_cut, fit_and_cut, resampled_sums
 from monitor.labelled import LabelledArticle, load_labelled
-from monitor.matching import SIGNALS, Encoded, Matcher, MatchOptions
+from monitor.matching import ArticleText, Encoded, Matcher, MatchOptions
 from monitor.passages import make_passages
 from monitor.statements import Seed, load_seed
 from seeds import DEFAULT_STATEMENTS
@@ -56,8 +55,6 @@ def score(
     matcher: Matcher, articles: list[LabelledArticle], encoded: list[Encoded]
 ) -> list[Scored]:
     """Signals of each article, without the examples of its own story."""
-    from monitor.matching import ArticleText
-
     out = []
     for article, enc in zip(articles, encoded, strict=True):
         inside = matcher.in_scope(ArticleText(article.title, article.text))
@@ -108,10 +105,8 @@ def learned() -> Decision:
         inside = [s for s in train if s.signals is not None]
         x = np.vstack([s.signals for s in inside])
         y = np.array([sid in s.article.labels for s in inside for sid in ids])
-        model = fit_decision(SIGNALS, x, y)
         missed = sum(len(s.article.labels) for s in train if s.signals is None)
-        pairs = list(zip(model.probability(x).tolist(), y.tolist(), strict=True))
-        cut = best_cut(pairs + [(OUT_OF_SCOPE, True)] * missed)
+        model, cut = fit_and_cut(x, y, missed)
 
         def decide(s: Scored) -> set[str]:
             if s.signals is None:

@@ -861,7 +861,12 @@ def evaluate_command(
         threshold = cut
     scores = evaluation.score_all(matcher, articles)
     base = threshold if threshold is not None else matching.threshold
-    thresholds = seed.thresholds_at(base)
+    # --threshold replaces the global threshold and any absolute per-statement one
+    thresholds = (
+        seed.thresholds_at(base)
+        if threshold is None
+        else {s.id: base + s.threshold_offset for s in seed.statements}
+    )
     report = evaluation.evaluate(articles, scores, thresholds)
     result["report"] = _report_dict(report)
     result["intervals"] = evaluation.intervals(articles, scores, thresholds)

@@ -242,9 +242,14 @@ def calibrate(matcher: Matcher, articles: Sequence[LabelledArticle]) -> tuple[De
             continue
         rows.append(matcher.signals(enc, article.story))
         truth += [sid in article.labels for sid in ids]
-    signals, labels = np.vstack(rows), np.array(truth)
-    decision = fit_decision(SIGNALS, signals, labels)
-    pairs = list(zip(decision.probability(signals).tolist(), truth, strict=True))
+    return fit_and_cut(np.vstack(rows), np.array(truth), missed)
+
+
+def fit_and_cut(signals: np.ndarray, truth: np.ndarray, missed: int) -> tuple[Decision, float]:
+    """The decision fitted on rows of signals (in-scope article x statement pairs) and the cut
+    on its probability with the best micro F1, ``missed`` out-of-scope true pairs counted."""
+    decision = fit_decision(SIGNALS, signals, truth)
+    pairs = list(zip(decision.probability(signals).tolist(), truth.tolist(), strict=True))
     return decision, best_cut(pairs + [(OUT_OF_SCOPE, True)] * missed)
 
 

@@ -226,8 +226,8 @@ class Matcher:
         return np.where(both, with_it, 0.0) - np.where(both, without, 0.0)
 
     def signals(self, encoded: Encoded, story: str | None = None) -> np.ndarray:
-        """Statements x SIGNALS for one article (empty when it has no passages): what the
-        decision weighs."""
+        """Statements x SIGNALS for one article with passages (in scope): what the decision
+        weighs."""
         return self._signals(encoded.passages, encoded.vectors, story)[0]
 
     def _signals(
