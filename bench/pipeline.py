@@ -334,7 +334,7 @@ def run_naive(corpus: list[dict[str, Any]], base: str, page_workers: int) -> flo
         def text_of(article: dict[str, Any]) -> str:
             try:
                 page = fetcher.get(f"{base}/articles/{article['id']}.html")
-                return extract_article(page.body, page.url).text
+                return extract_article(page.body, page.url, page.headers.get("content-type")).text
             except (FetchError, ExtractError):
                 return ""
 

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -34,6 +35,8 @@ from storage import queries, schedule
 from storage.db import Sessions, daemon_lock, open_database
 
 F = TypeVar("F", bound=Callable[..., Any])
+# `run --once` finished, but some feed or page failed (everything else was processed).
+EXIT_SOME_FAILED = 3
 
 
 def _fail_cleanly(func: F) -> F:
@@ -83,7 +86,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for chatty in ("httpx", "apscheduler.executors.default"):  # one line per request or job
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
-    ctx.obj = {"config_path": config_path, "verbose": verbose}
+    ctx.obj = {"config_path": config_path, "verbose": verbose, "log_format": log_format}
 
 
 class JsonFormatter(logging.Formatter):
@@ -126,7 +129,7 @@ def _pipeline(settings: Settings) -> Iterator[Pipeline]:
         yield Pipeline(settings, sessions, fetcher, matcher)
 
 
-def _print_summary(summary: RunSummary) -> None:
+def _print_summary(summary: RunSummary, errors: bool = True) -> None:
     click.echo(
         f"polled {summary.feeds_polled} feeds ({summary.feeds_failed} failed, "
         f"{summary.feeds_unchanged} unchanged), "
@@ -145,10 +148,33 @@ def _print_summary(summary: RunSummary) -> None:
         click.echo(
             f"  {summary.duplicates} entries were stories already stored (also published by)"
         )
+    if summary.upgraded:
+        click.echo(
+            f"  {summary.upgraded} entries gave their page to a stored copy that had only its "
+            "feed text (scored again)"
+        )
+    if summary.pages_failed:
+        click.echo(
+            f"  {summary.pages_failed} pages failed (the feed's text stands in where it has any)"
+        )
+    if summary.entries_failed:
+        click.echo(
+            f"  {summary.entries_failed} entries failed (page failed, no feed text): "
+            "tried again next poll"
+        )
+    for reason, count in sorted(summary.entries_skipped.items()):
+        click.echo(f"  {count} entries skipped: {reason}")
     for statement_id, count in sorted(summary.matches_by_statement.items()):
         click.echo(f"  {statement_id}: {count} new")
-    for error in summary.errors:
+    for error in summary.errors if errors else ():
         click.echo(f"  error: {error}", err=True)
+
+
+def _log_failures(summary: RunSummary) -> None:
+    """Each failure of a run as one warning: the daemon's log, and JSON log collectors."""
+    for error in summary.errors:
+        where, _, what = error.partition(" ")
+        logging.getLogger("monitor.run").warning("%s failed: %s", where, what)
 
 
 @cli.command()
@@ -161,6 +187,10 @@ def _print_summary(summary: RunSummary) -> None:
 def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
     """Poll the feeds and store matches (a daemon unless --once).
 
+    Exit status of --once: 0 when every feed and page was processed; 3 when some feed or page
+    failed (the rest was still processed; `pledgewatch runs` lists each failure); 1 when
+    nothing could run (configuration, database).
+
     Example: pledgewatch --config my.toml run --once
     """
     settings = _settings(ctx)
@@ -168,7 +198,13 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
         if not settings.feeds:
             raise ConfigError(f"{settings.source}: no [[feeds]] configured")
         with _pipeline(settings) as pipeline:
-            _print_summary(pipeline.run_once())
+            summary = pipeline.run_once()
+        as_json = ctx.obj["log_format"] == "json"  # failures go to the collector, once each
+        _print_summary(summary, errors=not as_json)
+        if as_json:
+            _log_failures(summary)
+        if summary.failed:
+            ctx.exit(EXIT_SOME_FAILED)
         return
     from monitor.scheduler import Daemon, stop_cleanly_during_start_up
 
@@ -193,6 +229,7 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
 
 
 def _log_summary(summary: RunSummary) -> None:
+    _log_failures(summary)
     logging.getLogger("monitor.daemon").info(
         "polled feeds=%s failed=%s entries=%s articles=%s matches=%s seconds=%.1f",
         summary.feeds_polled,
@@ -378,8 +415,8 @@ def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
         return
     click.echo(f"{detail.title}\n{detail.url}")
     click.echo(
-        f"source {detail.source} · {detail.language} · published {_plain(detail.published)}"
-        f" · text from the {detail.text_origin}"
+        f"source {detail.source} · {detail.language} · published "
+        f"{_published(detail.published, detail.date_origin)} · text from the {detail.text_origin}"
     )
     if detail.extract_error:
         click.echo(f"page problem: {detail.extract_error}")
@@ -391,6 +428,14 @@ def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
         click.echo("\nno matches")
     if with_scores:
         _print_scores(scores, verdicts, {m.statement_id for m in detail.matches})
+
+
+def _published(when: datetime | None, origin: str | None) -> str:
+    """'2026-12-06 07:10 UTC', and where the date came from when neither feed nor page gave one."""
+    if when is None:
+        return "unknown"
+    stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{stamp} (no date given: first seen)" if origin == "first_seen" else stamp
 
 
 def _print_scores(
@@ -628,6 +673,7 @@ def status(ctx: click.Context, fmt: str) -> None:
         counts = queries.count_rows(session)
         digest_row = queries.last_digest(session)
         workers = schedule.live_workers(session, alive_since)
+        last_run = next(iter(queries.list_runs(session, 1)), None)
     feed_records = [{k: _plain(v) for k, v in asdict(f).items()} for f in feed_rows]
     report: dict[str, Any] = {
         "feeds": feed_records,
@@ -640,6 +686,7 @@ def status(ctx: click.Context, fmt: str) -> None:
         if digest_row
         else None,
         "workers": [{k: _plain(v) for k, v in asdict(w).items()} for w in workers],
+        "last_run": {k: _plain(v) for k, v in asdict(last_run).items()} if last_run else None,
     }
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -654,9 +701,50 @@ def status(ctx: click.Context, fmt: str) -> None:
     if digest_row:
         sent = _plain(digest_row.sent_at) or f"not sent ({digest_row.send_error or 'no email'})"
         click.echo(f"last digest: {digest_row.day}, {digest_row.matches} matches, sent {sent}")
+    if last_run:
+        kinds = Counter(_error_kind(e) for e in last_run.errors)
+        failures = ", ".join(f"{kind} x{n}" for kind, n in kinds.most_common())
+        click.echo(f"last {_run_line(last_run)}" + (f"\n  failures: {failures}" if kinds else ""))
     click.echo(f"live workers: {len(workers)}")
     for w in workers:
         click.echo(f"  {w.id} since {_plain(w.started_at)}, heartbeat {_plain(w.heartbeat_at)}")
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@_fail_cleanly
+def runs(ctx: click.Context, limit: int, fmt: str) -> None:
+    """The latest polls: what became of every new entry, and each failure with its kind.
+
+    Each new entry is counted once: new (a new article), duplicate, upgraded (its page replaced
+    a stored copy's feed text), failed (page failed, no feed text: retried next poll) or
+    skipped. Example: pledgewatch runs --limit 3
+    """
+    with _sessions(ctx)() as session:
+        rows = queries.list_runs(session, limit)
+    records = [{k: _plain(v) for k, v in asdict(r).items()} for r in rows]
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(_run_line(r))
+        for error in r.errors:
+            click.echo(f"    {error}")
+    if not rows:
+        click.echo("(no runs yet)")
+
+
+def _run_line(r: queries.RunRow) -> str:
+    seconds = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
+    took = f"{seconds:.1f}s" if seconds is not None else "unfinished"
+    return (
+        f"run {r.id} at {r.started_at:%Y-%m-%d %H:%M} ({took}): {r.feeds_polled} feeds "
+        f"({r.feeds_failed} failed), {r.entries_seen} new entries: {r.articles_new} new, "
+        f"{r.duplicates} duplicates, {r.upgraded} upgraded, {r.entries_failed} failed, "
+        f"{r.entries_skipped} skipped; {r.pages_failed} pages failed; {r.matches_new} matches"
+    )
 
 
 def _sessions(ctx: click.Context) -> Sessions:
@@ -677,6 +765,7 @@ MATCH_COLUMNS = [
     "statement_id",
     "score",
     "published",
+    "date_origin",
     "language",
     "source",
     "title",
@@ -694,7 +783,9 @@ MATCH_COLUMNS = [
 @click.option("--until", help="Published on or before this day (YYYY-MM-DD).")
 @click.option("--min-score", type=float, help="Only matches scoring at least this.")
 @click.option("--source", help="Only sources whose name contains this (any case).")
-@click.option("--language", help="Only articles in this language (en, fr, ru, zh...).")
+@click.option(
+    "--language", help="Only articles in this language (en, fr, ru, zh...; und: undetermined)."
+)
 @click.option("--text", help="Only matches whose title or passage contains this (any case).")
 @click.option(
     "--sort",
@@ -961,6 +1052,12 @@ def _print_eval(result: dict[str, Any]) -> None:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _error_kind(error: str) -> str:
+    """'page URL: http_404 (HTTP 404)' -> 'page http_404'."""
+    where, _, rest = error.partition(" ")
+    return f"{where} {rest.partition(': ')[2].split(' ')[0]}"
 
 
 def _plain(value: Any) -> Any:

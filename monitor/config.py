@@ -35,6 +35,19 @@ def _http_url(value: str) -> str:
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {value!r} (use an IANA name like Europe/Paris)"
+        ) from None
+    return value
+
+
+Timezone = Annotated[str, AfterValidator(_timezone)]  # an IANA name
+
+
 def check_feed_url(url: str) -> None:
     """ConfigError unless the URL is one a feed can have (http or https, with a host)."""
     try:
@@ -55,6 +68,8 @@ class FeedSettings(_Section):
     url: HttpUrl
     name: str | None = None
     interval_minutes: float | None = Field(default=None, gt=0)
+    # The zone of the feed's dates that name none ("2018-09-18 14:38:10"); stored in UTC.
+    timezone: Timezone = "UTC"
 
 
 class FetchSettings(_Section):
@@ -90,18 +105,8 @@ class MatchingSettings(_Section):
     )
 
 
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {value!r} (use an IANA name like Europe/Paris)"
-        ) from None
-    return value
-
-
 class DigestSettings(_Section):
-    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"  # the digest day is local here
+    timezone: Timezone = "UTC"  # the digest day is local here
     time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # daemon's run time
     out_dir: Path = Path("digests")
     formats: tuple[Literal["html", "md", "txt"], ...] = ("html", "md", "txt")

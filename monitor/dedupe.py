@@ -16,6 +16,7 @@ from monitor.passages import CJK
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: pairs above ~0.5 Jaccard usually share a band
 SAME_STORY = 0.7  # estimated Jaccard of shingles from which two texts are one story
+SUMMARY_IN_PAGE = 0.8  # share of a feed summary's shingles in a page that is its article
 _WORD = re.compile(r"\w+")
 
 
@@ -41,6 +42,13 @@ def _digest(values: np.ndarray) -> str:
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of the two texts' shingles."""
     return float(np.mean(np.frombuffer(a, np.uint32) == np.frombuffer(b, np.uint32)))
+
+
+def contained(part: str, whole: str) -> float:
+    """Share of ``part``'s shingles found in ``whole``: a feed summary is contained in the page
+    it summarises, though their Jaccard similarity is small."""
+    shingles = _shingles(part, size=3)
+    return len(shingles & _shingles(whole, size=3)) / len(shingles) if shingles else 0.0
 
 
 def _shingles(text: str, size: int = 5) -> set[str]:

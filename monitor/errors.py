@@ -47,9 +47,22 @@ class AddressRefused(FetchError):
 class FeedError(PledgewatchError):
     """Bytes that feedparser could not turn into any entry or title."""
 
+    kind = "not_a_feed"
+
 
 class ExtractError(PledgewatchError):
-    """A page from which no article text could be extracted."""
+    """A page from which no article text could be extracted; ``kind`` names why."""
+
+    def __init__(self, message: str, kind: str = "no_article_text") -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
+def failure(exc: FetchError | FeedError | ExtractError) -> str:
+    """``kind (detail)``: how a run, a feed's health and an article record a failure."""
+    if isinstance(exc, FetchError):
+        return f"{exc.kind} ({exc.detail})" if exc.detail else exc.kind
+    return f"{exc.kind} ({exc})"
 
 
 class EncoderError(PledgewatchError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -11,25 +12,32 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from monitor.config import Settings
-from monitor.dedupe import SAME_STORY, Fingerprint, fingerprint, similarity
-from monitor.errors import ExtractError, FeedError, FetchError
-from monitor.extract import Extracted, extract_article, html_to_text
+from monitor.dedupe import (
+    SAME_STORY,
+    SUMMARY_IN_PAGE,
+    Fingerprint,
+    contained,
+    fingerprint,
+    similarity,
+)
+from monitor.errors import ExtractError, FeedError, FetchError, failure
+from monitor.extract import Extracted, extract_article, html_to_text, web_page_feeds
 from monitor.feeds import FeedEntry, parse_feed
 from monitor.fetch import Fetcher
 from monitor.labelled import LabelledArticle
-from monitor.language import detect_language
+from monitor.language import decide
 from monitor.matching import ArticleText, Encoded, Matcher, StatementScore
 from monitor.passages import Passage, passages_hash, text_weight
 from monitor.statements import require_statement
 from monitor.urls import canonical_url
 from storage import queries
-from storage.db import SYNC_KEY, Sessions
+from storage.db import SYNC_KEY, Session, Sessions
 
 log = logging.getLogger(__name__)
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
@@ -45,7 +53,14 @@ class RunSummary:
     feeds_polled: int = 0
     feeds_failed: int = 0
     feeds_unchanged: int = 0  # 304, or the same body as last time
-    duplicates: int = 0  # entries that were a stored story under another URL
+    # Every new entry ends as exactly one of: a new article, a duplicate (a story stored under
+    # another URL or GUID, or twice in this poll), an upgrade (its page replaced a stored copy's
+    # feed text), failed (page failed, no feed text: retried next poll), skipped (with reason).
+    duplicates: int = 0
+    upgraded: int = 0
+    entries_failed: int = 0
+    entries_skipped: Counter[str] = field(default_factory=Counter)  # reason -> entries
+    pages_failed: int = 0  # pages not fetched or extracted, whether the feed text stood in or not
     revised: int = 0  # stored articles whose text changed and was scored again
     passages_encoded: int = 0
     entries_seen: int = 0
@@ -66,6 +81,9 @@ class RunSummary:
             "feeds_failed",
             "feeds_unchanged",
             "duplicates",
+            "upgraded",
+            "entries_failed",
+            "pages_failed",
             "revised",
             "passages_encoded",
             "entries_seen",
@@ -75,10 +93,16 @@ class RunSummary:
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors += other.errors
+        self.entries_skipped.update(other.entries_skipped)
         self.matches_by_statement.update(other.matches_by_statement)
         for stage, seconds in other.stage_seconds.items():
             self.stage_seconds[stage] += seconds
         self.retry_after.update(other.retry_after)
+
+    @property
+    def failed(self) -> bool:
+        """Some feed or page failed (everything else was still processed)."""
+        return bool(self.feeds_failed or self.pages_failed or self.entries_failed)
 
     @property
     def articles_per_second(self) -> float:
@@ -106,6 +130,23 @@ class _Candidate:
     error: str | None
     seconds: dict[str, float] = field(default_factory=dict)
     gated: bool = False  # not fetched: the gate judged the entry off topic
+    # A stored copy of this story (same GUID) kept from its feed text because its page failed.
+    replaces: int | None = None
+
+
+@dataclass(frozen=True)
+class _Story:
+    """A text to encode and store: a new article, or the page of a stored copy that had only
+    its feed text (upgrade_of)."""
+
+    candidate: _Candidate
+    text: ArticleText
+    print_: Fingerprint | None
+    upgrade_of: int | None = None
+
+    @property
+    def from_page(self) -> bool:
+        return self.candidate.article is not None
 
 
 class Pipeline:
@@ -187,6 +228,11 @@ class Pipeline:
                 entries_seen=summary.entries_seen,
                 articles_new=summary.articles_new,
                 matches_new=summary.matches_new,
+                duplicates=summary.duplicates,
+                upgraded=summary.upgraded,
+                pages_failed=summary.pages_failed,
+                entries_failed=summary.entries_failed,
+                entries_skipped=sum(summary.entries_skipped.values()),
             )
         return summary
 
@@ -209,6 +255,9 @@ class Pipeline:
     def _poll(self, feed_id: int, url: str, name: str | None, summary: RunSummary) -> None:
         summary.feeds_polled += 1
         pause_after = self.settings.schedule.pause_after_failures
+        # Dates without a zone, in the feed and on its pages, are in the feed's configured one
+        # (feeds added with `feeds add` have none: UTC).
+        zone = next((f.timezone for f in self.settings.feeds if f.url == url), "UTC")
         with self.sessions.begin() as session:
             known = queries.feed_validators(session, feed_id)
         conditional = {
@@ -230,15 +279,18 @@ class Pipeline:
                     queries.record_feed_result(session, feed_id, None, None)
                 return
             with _timed(summary, "parse"):
-                parsed = parse_feed(response.body, response.headers.get("content-type"))
+                parsed = parse_feed(response.body, response.headers.get("content-type"), zone)
         except (FetchError, FeedError) as exc:
+            if isinstance(exc, FeedError):
+                exc = _explain_web_page(exc, response.body, url)
             summary.feeds_failed += 1
-            summary.errors.append(f"feed {url}: {exc}")
+            summary.errors.append(f"feed {url}: {failure(exc)}")
             if isinstance(exc, FetchError) and exc.retry_after is not None:
                 summary.retry_after[feed_id] = exc.retry_after
-            log.warning("feed failed url=%s error=%s", url, exc)
+            # Debug: the run's summary reports each failure once (the CLI, the daemon's log).
+            log.debug("feed failed url=%s error=%s", url, failure(exc))
             with self.sessions.begin() as session:
-                queries.record_feed_result(session, feed_id, None, str(exc), None, pause_after)
+                queries.record_feed_result(session, feed_id, None, failure(exc), None, pause_after)
             return
         if parsed.problem:
             log.info("feed parsed despite problem url=%s problem=%s", url, parsed.problem)
@@ -251,14 +303,19 @@ class Pipeline:
         ]
         if changed:
             with self._store_lock:
-                self._revise(feed_id, changed, {e.guid: seen[e.guid][0] for e in changed}, summary)
-        summary.entries_seen += len(entries)
-        fresh = self._attach_known(feed_id, entries)
-        worth = self._worth_fetching(fresh)
-        to_fetch = [e for e, w in zip(fresh, worth, strict=True) if w]
-        gated = [self._from_feed(e) for e, w in zip(fresh, worth, strict=True) if not w]
+                known = {e.guid: seen[e.guid][0] for e in changed}
+                self._revise(feed_id, changed, known, summary, zone)
+        summary.entries_seen += len(entries) + parsed.skipped
+        if parsed.skipped:
+            summary.entries_skipped["no link and no id"] += parsed.skipped
+        fresh = self._attach_known(feed_id, entries, summary)
+        worth = self._worth_fetching([entry for entry, _ in fresh])
+        to_fetch = [pair for pair, w in zip(fresh, worth, strict=True) if w]
+        gated = [self._from_feed(*pair) for pair, w in zip(fresh, worth, strict=True) if not w]
         summary.entries_gated += len(gated)
-        candidates = list(self._page_workers.map(self._fetch_article, to_fetch)) + gated
+        fetch = functools.partial(self._fetch_article, zone=zone)
+        fetched = self._page_workers.map(fetch, *zip(*to_fetch, strict=True))
+        candidates = list(fetched) + gated if to_fetch else gated
         for candidate in candidates:
             for stage, seconds in candidate.seconds.items():
                 summary.stage_seconds[stage] += seconds
@@ -273,17 +330,27 @@ class Pipeline:
                 session, feed_id, parsed.title, None, validators if complete else None
             )
 
-    def _attach_known(self, feed_id: int, entries: list[FeedEntry]) -> list[FeedEntry]:
-        """Entries whose article is stored already (another feed) only get a sighting."""
-        fresh = []
+    def _attach_known(
+        self, feed_id: int, entries: list[FeedEntry], summary: RunSummary
+    ) -> list[tuple[FeedEntry, int | None]]:
+        """Entries whose article is stored already (same URL, or same GUID from another feed)
+        only get a sighting, and their page is not fetched. Except when the stored copy has only
+        its feed text because its page failed: then this copy's page is fetched to replace it.
+        Each entry to process comes with the stored copy it may replace."""
+        fresh: list[tuple[FeedEntry, int | None]] = []
         with self.sessions.begin() as session:
             for entry in entries:
                 known = queries.find_article_id(session, canonical_url(entry.link or entry.guid))
                 if known is None and _global_guid(entry.guid):
                     known = queries.find_article_by_guid(session, entry.guid)
+                    copy = queries.stored_copies(session, [known]).get(known) if known else None
+                    if copy is not None and copy.page_failed:
+                        fresh.append((entry, known))
+                        continue
                 if known is None:
-                    fresh.append(entry)
+                    fresh.append((entry, None))
                 else:
+                    summary.duplicates += 1
                     queries.add_sighting(
                         session, feed_id, known, entry.guid, entry.link, entry.updated
                     )
@@ -304,11 +371,13 @@ class Pipeline:
         return worth
 
     @staticmethod
-    def _from_feed(entry: FeedEntry) -> _Candidate:
+    def _from_feed(entry: FeedEntry, replaces: int | None = None) -> _Candidate:
         url = entry.link or entry.guid
-        return _Candidate(entry, url, canonical_url(url), None, None, gated=True)
+        return _Candidate(entry, url, canonical_url(url), None, None, gated=True, replaces=replaces)
 
-    def _fetch_article(self, entry: FeedEntry) -> _Candidate:
+    def _fetch_article(
+        self, entry: FeedEntry, replaces: int | None = None, zone: str = "UTC"
+    ) -> _Candidate:
         url = entry.link or entry.guid
         started = time.monotonic()
         seconds: dict[str, float] = {}
@@ -316,63 +385,115 @@ class Pipeline:
             response = self.fetcher.get(url)
             seconds["fetch"] = time.monotonic() - started
             if response.content_type not in HTML_TYPES:
-                raise ExtractError(f"{url}: not an HTML page ({response.content_type})")
-            article = extract_article(response.body, response.url)
+                raise ExtractError(f"not an HTML page ({response.content_type})", "not_html")
+            content_type = response.headers.get("content-type")
+            article = extract_article(response.body, response.url, content_type, zone)
             seconds["extract"] = time.monotonic() - started - seconds["fetch"]
             canonical = canonical_url(article.canonical_url or response.url)
-            return _Candidate(entry, url, canonical, article, None, seconds)
+            return _Candidate(entry, url, canonical, article, None, seconds, replaces=replaces)
         except (FetchError, ExtractError) as exc:
-            log.info("page failed, using feed text url=%s error=%s", url, exc)
+            log.debug("page failed url=%s error=%s", url, failure(exc))
             seconds.setdefault("fetch", time.monotonic() - started)
-            return _Candidate(entry, url, canonical_url(url), None, str(exc), seconds)
+            fallback = canonical_url(url)
+            return _Candidate(entry, url, fallback, None, failure(exc), seconds, replaces=replaces)
 
     def _score_and_store(
         self, feed_id: int, source: str | None, candidates: list[_Candidate], summary: RunSummary
     ) -> bool:
-        """Store each usable candidate; False when stopped before the last one."""
-        texts = [self._text(c) for c in candidates]
-        usable = [(c, t) for c, t in zip(candidates, texts, strict=True) if t.text.strip()]
-        for candidate, text in zip(candidates, texts, strict=True):
-            if not text.text.strip():
-                summary.errors.append(f"article {candidate.url}: no text ({candidate.error})")
-        stories = self._new_stories(feed_id, usable, summary)
+        """Store each usable candidate; False when an entry was left for the next poll (stopped
+        before it, or its page failed with no feed text to stand in)."""
+        usable = []
+        complete = True
+        for candidate in candidates:
+            text = self._text(candidate)
+            if candidate.error is not None:
+                summary.pages_failed += 1
+                summary.errors.append(f"page {candidate.url}: {candidate.error}")
+            if text.text.strip():
+                usable.append((candidate, text))
+            elif candidate.replaces is not None:  # a stored copy stands: note this one saw it
+                with self.sessions.begin() as session:
+                    self._sighting(session, feed_id, candidate.replaces, candidate)
+                summary.duplicates += 1
+            else:
+                summary.entries_failed += 1  # nothing to store: the next poll tries again
+                complete = False
+        stories, echoes = self._new_stories(feed_id, usable, summary)
         with _timed(summary, "encode"):
-            encoded = self._encode([self.matcher.passages(t) for _, t, _ in stories])
+            encoded = self._encode([self.matcher.passages(s.text) for s in stories])
         summary.passages_encoded += sum(len(e.passages) for e in encoded)
-        for (candidate, text, print_), article_encoded in zip(stories, encoded, strict=True):
-            if self.stopping.is_set():
-                return False  # the rest stay unseen: the next poll takes them
-            with _timed(summary, "match"):
-                matches = self._matches(article_encoded)
+        stored: dict[int, int] = {}  # story index -> article id
+        for i, (story, article_encoded) in enumerate(zip(stories, encoded, strict=True)):
+            if self.stopping.is_set():  # the rest stay unseen: the next poll takes them
+                left = len(stories) - i + sum(1 for _, twin in echoes if twin >= i)
+                summary.entries_skipped["stopping"] += left
+                return False
             # One transaction per article: it is stored whole with its matches, or not at all.
             with _timed(summary, "store"), self.sessions.begin() as session:
-                known = queries.find_article_id(session, candidate.canonical)
-                if known is None:
-                    known = queries.add_article_once(
-                        session, matches, **self._fields(candidate, text, source)
-                    )
-                    if known is None:  # another worker stored the same article a moment ago
-                        known = queries.find_article_id(session, candidate.canonical)
-                    else:
-                        if print_ is not None:
-                            queries.save_fingerprint(session, known, print_.signature, print_.bands)
-                        if article_encoded.passages:
-                            queries.save_vectors(
-                                session, known, self.matcher.model_id, _pack(article_encoded)
-                            )
-                        summary.articles_new += 1
-                        summary.matches_new += len(matches)
-                        summary.matches_by_statement.update(m.statement_id for m in matches)
-                if known is not None:
-                    queries.add_sighting(
-                        session,
-                        feed_id,
-                        known,
-                        candidate.entry.guid,
-                        candidate.url,
-                        candidate.entry.updated,
-                    )
-        return True
+                stored[i] = self._store(session, feed_id, source, story, article_encoded, summary)
+        with self.sessions.begin() as session:
+            for candidate, twin in echoes:
+                self._sighting(session, feed_id, stored[twin], candidate)
+        summary.duplicates += len(echoes)
+        return complete
+
+    def _store(
+        self,
+        session: Session,
+        feed_id: int,
+        source: str | None,
+        story: _Story,
+        encoded: Encoded,
+        summary: RunSummary,
+    ) -> int:
+        """Store one story (a new article, or the page that upgrades a stored copy) with its
+        matches, fingerprint and vectors; its article id."""
+        candidate, fields = story.candidate, self._fields(story.candidate, story.text, source)
+        model = self.matcher.model_id
+        article_id = story.upgrade_of
+        if article_id is not None:
+            if queries.find_article_id(session, candidate.canonical) not in (None, article_id):
+                del fields["url"], fields["canonical_url"]  # that URL is another article's
+            if fields["date_origin"] == "first_seen":
+                del fields["published"], fields["date_origin"]  # the stored copy was seen first
+            queries.upgrade_article(session, article_id, **fields)
+            verdicts = queries.verdicts(session, [article_id]).get(article_id)
+            with _timed(summary, "match"):
+                matches = self._matches(encoded, article_id, verdicts)
+            _, added = queries.replace_matches(session, article_id, model, None, matches)
+            summary.upgraded += 1
+            summary.matches_new += added
+        else:
+            with _timed(summary, "match"):
+                matches = self._matches(encoded)
+            article_id = queries.find_article_id(session, candidate.canonical)
+            if article_id is not None:  # the same URL twice in this poll
+                summary.duplicates += 1
+                self._sighting(session, feed_id, article_id, candidate)
+                return article_id
+            article_id = queries.add_article_once(session, matches, **fields)
+            if article_id is None:  # another worker stored the same article a moment ago
+                summary.duplicates += 1
+                article_id = queries.find_article_id(session, candidate.canonical)
+                assert article_id is not None
+                self._sighting(session, feed_id, article_id, candidate)
+                return article_id
+            summary.articles_new += 1
+            summary.matches_new += len(matches)
+        summary.matches_by_statement.update(m.statement_id for m in matches)
+        if story.print_ is not None:
+            queries.save_fingerprint(
+                session, article_id, story.print_.signature, story.print_.bands
+            )
+        if encoded.passages:
+            queries.save_vectors(session, article_id, model, _pack(encoded))
+        self._sighting(session, feed_id, article_id, candidate)
+        return article_id
+
+    @staticmethod
+    def _sighting(session: Session, feed_id: int, article_id: int, candidate: _Candidate) -> None:
+        entry = candidate.entry
+        queries.add_sighting(session, feed_id, article_id, entry.guid, candidate.url, entry.updated)
 
     def _revise(
         self,
@@ -380,10 +501,11 @@ class Pipeline:
         entries: list[FeedEntry],
         article_ids: dict[str, int],
         summary: RunSummary,
+        zone: str = "UTC",
     ) -> None:
         """Entries the feed says were updated: fetch again; a changed text becomes the article's
         text (the old one kept as a revision) and is scored again."""
-        candidates = [self._fetch_article(entry) for entry in entries]
+        candidates = [self._fetch_article(entry, zone=zone) for entry in entries]
         model = self.matcher.model_id
         for candidate in candidates:
             text = self._text(candidate)
@@ -414,37 +536,89 @@ class Pipeline:
 
     def _new_stories(
         self, feed_id: int, usable: list[tuple[_Candidate, ArticleText]], summary: RunSummary
-    ) -> list[tuple[_Candidate, ArticleText, Fingerprint | None]]:
-        """Drop the texts that are a stored story under another URL (a syndicated wire copy):
-        the feed is noted as also carrying that story, and nothing is encoded for it. Gated
-        entries are not compared: a one-line summary is too short to judge, and they are not
-        scored anyway."""
-        stories: list[tuple[_Candidate, ArticleText, Fingerprint | None]] = []
+    ) -> tuple[list[_Story], list[tuple[_Candidate, int]]]:
+        """What each text is: a new story; the page of a story stored from its feed text alone
+        (an upgrade); or a copy of a stored story (noted as a sighting now) or of a story earlier
+        in this batch (an echo: (candidate, that story's index), noted once it is stored).
+        Nothing is encoded for copies. A feed text is never merged on its own: a templated
+        summary says too little, and a gated one is not scored anyway."""
+        stories: list[_Story] = []
+        echoes: list[tuple[_Candidate, int]] = []
         with _timed(summary, "dedupe"), self.sessions.begin() as session:
             for candidate, text in usable:
-                if candidate.gated:
-                    stories.append((candidate, text, None))
+                replaces = candidate.replaces
+                if replaces is None and _global_guid(candidate.entry.guid):
+                    # Its GUID's copy may have been stored since it was looked up (another feed
+                    # polled side by side).
+                    known = queries.find_article_by_guid(session, candidate.entry.guid)
+                    copy = queries.stored_copies(session, [known]).get(known) if known else None
+                    if copy is not None and (candidate.article is None or not copy.from_feed):
+                        self._sighting(session, feed_id, copy.id, candidate)
+                        summary.duplicates += 1
+                        continue
+                    replaces = copy.id if copy is not None else None
+                if candidate.article is None:
+                    if replaces is not None:
+                        self._sighting(session, feed_id, replaces, candidate)
+                        summary.duplicates += 1
+                    else:
+                        print_ = None if candidate.gated else fingerprint(text.text)
+                        stories.append(_Story(candidate, text, print_))
                     continue
                 print_ = fingerprint(text.text)
-                stored = queries.fingerprint_candidates(session, print_.bands)
-                same = [
-                    i
-                    for i, sig in stored.items()
-                    if similarity(sig, print_.signature) >= SAME_STORY
-                ]
-                if same:
-                    queries.add_sighting(
-                        session,
-                        feed_id,
-                        same[0],
-                        candidate.entry.guid,
-                        candidate.url,
-                        candidate.entry.updated,
-                    )
-                    summary.duplicates += 1
+                twin = next(
+                    (
+                        i
+                        for i, story in enumerate(stories)
+                        if story.from_page
+                        and story.print_ is not None
+                        and _same(story.print_.signature, print_)
+                    ),
+                    None,
+                )
+                if twin is not None:
+                    echoes.append((candidate, twin))
                     continue
-                stories.append((candidate, text, print_))
-        return stories
+                upgrade_of = replaces
+                if upgrade_of is None:
+                    known, from_feed = self._stored_twin(session, candidate, text, print_)
+                    if known is not None and not from_feed:
+                        self._sighting(session, feed_id, known, candidate)
+                        summary.duplicates += 1
+                        continue
+                    upgrade_of = known
+                stories.append(_Story(candidate, text, print_, upgrade_of))
+        return stories, echoes
+
+    @staticmethod
+    def _stored_twin(
+        session: Session, candidate: _Candidate, text: ArticleText, print_: Fingerprint
+    ) -> tuple[int | None, bool]:
+        """The stored copy of a fetched page's story, and whether that copy has only its feed
+        text: a stored text near this page's, or a stored feed text near this entry's summary
+        that the page contains."""
+        signatures = queries.fingerprint_candidates(session, print_.bands)
+        same = [
+            i for i, sig in signatures.items() if similarity(sig, print_.signature) >= SAME_STORY
+        ]
+        if same:
+            copies = queries.stored_copies(session, same)
+            page_copies = [i for i in same if not copies[i].from_feed]
+            return (page_copies[0], False) if page_copies else (same[0], True)
+        entry_text = html_to_text(candidate.entry.content or candidate.entry.summary)
+        if text_weight(entry_text) < GATE_MIN_SUMMARY_CHARS:
+            return None, False
+        summary_print = fingerprint(entry_text)
+        signatures = queries.fingerprint_candidates(session, summary_print.bands)
+        near = [
+            i
+            for i, sig in signatures.items()
+            if similarity(sig, summary_print.signature) >= SAME_STORY
+        ]
+        for copy in queries.stored_copies(session, near).values():
+            if copy.from_feed and contained(copy.text, text.text) >= SUMMARY_IN_PAGE:
+                return copy.id, True
+        return None, False
 
     def rescore(
         self,
@@ -569,22 +743,45 @@ class Pipeline:
     @staticmethod
     def _fields(candidate: _Candidate, text: ArticleText, source: str | None) -> dict[str, object]:
         article, entry = candidate.article, candidate.entry
-        language = (article.language if article else None) or entry.language
-        if article is None:
-            language = detect_language(text.text) or language
+        # What the text shows where it says enough, else the page's <html lang>, else the
+        # entry's or feed's declaration (a byline-only entry is in its feed's language).
+        declared = (article.declared_language if article else None) or entry.language
+        language = decide(f"{text.title or ''}\n{text.text}", declared)
+        # The feed's date first (a page may state its last update), then the page's; with
+        # neither, the time Pledgewatch first saw the entry, and the article says so.
+        published, date_origin = entry.published, "feed"
+        if published is None and article is not None and article.published is not None:
+            published, date_origin = article.published, "page"
+        if published is None:
+            published, date_origin = datetime.now(UTC), "first_seen"
         return {
             "url": candidate.url,
             "canonical_url": candidate.canonical,
             "title": text.title,
             "source": source,
             "author": (article.author if article else None) or entry.author,
-            "published": entry.published or (article.published if article else None),
+            "published": published,
+            "date_origin": date_origin,
             "language": language,
             "text": text.text,
             "content_hash": hashlib.sha256(text.text.encode()).hexdigest(),
             "text_origin": "page" if article else "feed",
             "extract_error": candidate.error,
         }
+
+
+def _same(signature: bytes, print_: Fingerprint) -> bool:
+    return similarity(signature, print_.signature) >= SAME_STORY
+
+
+def _explain_web_page(exc: FeedError, body: bytes, url: str) -> FeedError:
+    """A web page given as a feed: say so, and name the feed it advertises."""
+    feeds = web_page_feeds(body, url)
+    if feeds is None:
+        return exc
+    if not feeds:
+        return FeedError("not a feed but a web page, which advertises no feed")
+    return FeedError(f"not a feed but a web page; it advertises the feed {feeds[0]}: use that")
 
 
 def feedback_story(article_id: int) -> str:

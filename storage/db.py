@@ -19,8 +19,11 @@ from monitor.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATE_KEY, SYNC_KEY = 7_242_170, 7_242_171  # PostgreSQL advisory lock ids
-# What callers outside storage/ hold: a factory of sessions (``with sessions.begin() as s``).
+# What callers outside storage/ hold: a factory of sessions (``with sessions.begin() as s``),
+# and the session it opens, passed to storage.queries.
 Sessions = sessionmaker[Session]
+SUPPORTED_BACKENDS = ("sqlite", "postgresql", "postgres")
+SUPPORTED_URLS = "sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
 
 
 def make_engine(url: str) -> Engine:
@@ -29,6 +32,11 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise StorageError(f"bad database url {url!r}: {exc}") from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise StorageError(
+            f"database url {parsed.render_as_string(hide_password=True)!r}: "
+            f"{parsed.get_backend_name()} is not supported; use {SUPPORTED_URLS}"
+        )
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":

@@ -89,6 +89,9 @@ class Article(Base):
     source: Mapped[str | None] = mapped_column(String(300))
     author: Mapped[str | None] = mapped_column(String(500))
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Where ``published`` came from: "feed" | "page" | "first_seen" (neither gave a date: the
+    # time Pledgewatch first saw the entry). None: stored before this was recorded.
+    date_origin: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(16), index=True)
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -277,4 +280,11 @@ class Run(Base):
     entries_seen: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     matches_new: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[str | None] = mapped_column(Text)  # one "kind: detail" per line
+    # Every new entry ends as one of: a new article, a duplicate of a stored one, an upgrade of a
+    # stored feed-text copy, failed (page failed and no feed text: retried next poll), skipped.
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    upgraded: Mapped[int] = mapped_column(Integer, default=0)
+    pages_failed: Mapped[int] = mapped_column(Integer, default=0)  # stored or not
+    entries_failed: Mapped[int] = mapped_column(Integer, default=0)
+    entries_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[str | None] = mapped_column(Text)  # one "feed|page URL: kind: detail" per line

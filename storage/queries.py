@@ -38,6 +38,7 @@ class MatchRow:
     title: str | None
     source: str | None
     published: datetime | None
+    date_origin: str | None  # feed | page | first_seen (no date given); None: not recorded
     language: str | None
     score: float
     passage: str
@@ -164,6 +165,19 @@ def revise_article(
         sighting.entry_updated = entry_updated
     if fields.get("content_hash") == article.content_hash:
         return False
+    _replace_text(session, article, fields)
+    return True
+
+
+def upgrade_article(session: Session, article_id: int, **fields: object) -> None:
+    """A stored copy kept from its feed text takes another copy's page (URL, text, metadata);
+    the feed text is kept as a revision."""
+    _replace_text(session, session.get_one(Article, article_id), fields)
+    session.execute(delete(Fingerprint).where(Fingerprint.article_id == article_id))
+    session.execute(delete(FingerprintBand).where(FingerprintBand.article_id == article_id))
+
+
+def _replace_text(session: Session, article: Article, fields: dict[str, object]) -> None:
     session.add(
         Revision(
             article_id=article.id,
@@ -176,7 +190,6 @@ def revise_article(
     for key, value in fields.items():
         setattr(article, key, value)
     article.fetched_at = utcnow()
-    return True
 
 
 def revisions(session: Session, article_id: int) -> list[tuple[str, datetime]]:
@@ -194,6 +207,28 @@ def revisions(session: Session, article_id: int) -> list[tuple[str, datetime]]:
 
 def find_article_id(session: Session, canonical_url: str) -> int | None:
     return session.scalar(select(Article.id).where(Article.canonical_url == canonical_url))
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """What dedupe needs to know of a stored article."""
+
+    id: int
+    text: str
+    from_feed: bool  # its text is the feed's: a copy with a page may take its place
+    page_failed: bool  # from the feed because its page could not be fetched or extracted
+
+
+def stored_copies(session: Session, article_ids: Iterable[int]) -> dict[int, StoredCopy]:
+    rows = session.execute(
+        select(Article.id, Article.text, Article.text_origin, Article.extract_error).where(
+            Article.id.in_(list(article_ids))
+        )
+    )
+    return {
+        i: StoredCopy(i, text, origin == "feed", origin == "feed" and error is not None)
+        for i, text, origin, error in rows
+    }
 
 
 def find_article_by_guid(session: Session, guid: str) -> int | None:
@@ -346,6 +381,7 @@ def _match_row(m: Match, a: Article) -> MatchRow:
         title=a.title,
         source=a.source,
         published=a.published,
+        date_origin=a.date_origin,
         language=a.language,
         score=m.score,
         passage=m.passage,
@@ -375,6 +411,7 @@ class ArticleDetail:
     source: str | None
     author: str | None
     published: datetime | None
+    date_origin: str | None  # feed | page | first_seen (no date given); None: not recorded
     language: str | None
     text_origin: str
     extract_error: str | None
@@ -384,11 +421,15 @@ class ArticleDetail:
 
 
 def find_article(session: Session, ref: str) -> Article | None:
-    """An article by id, URL or canonical URL."""
+    """An article by id, URL or canonical URL, or the URL a feed linked a copy of it at."""
     condition = (Article.url == ref) | (Article.canonical_url == ref)
     if ref.isdigit():
         condition |= Article.id == int(ref)
-    return session.scalars(select(Article).where(condition).limit(1)).first()
+    found = session.scalars(select(Article).where(condition).limit(1)).first()
+    if found is None:
+        copy = select(Sighting.article_id).where(Sighting.url == ref).limit(1).scalar_subquery()
+        found = session.scalars(select(Article).where(Article.id == copy)).first()
+    return found
 
 
 def article_detail(session: Session, ref: str) -> ArticleDetail | None:
@@ -408,6 +449,7 @@ def article_detail(session: Session, ref: str) -> ArticleDetail | None:
         source=article.source,
         author=article.author,
         published=article.published,
+        date_origin=article.date_origin,
         language=article.language,
         text_origin=article.text_origin,
         extract_error=article.extract_error,
@@ -699,7 +741,7 @@ def _digest_row(row: Digest) -> DigestRow:
 
 
 def start_run(session: Session) -> int:
-    run = Run(feeds_polled=0, feeds_failed=0, entries_seen=0, articles_new=0, matches_new=0)
+    run = Run()
     session.add(run)
     session.flush()
     return run.id
@@ -711,6 +753,48 @@ def finish_run(session: Session, run_id: int, errors: Sequence[str], **counts: i
         setattr(run, key, value)
     run.errors = "\n".join(errors) or None
     run.finished_at = utcnow()
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    feeds_polled: int
+    feeds_failed: int
+    entries_seen: int
+    articles_new: int
+    duplicates: int
+    upgraded: int
+    entries_failed: int
+    entries_skipped: int
+    pages_failed: int
+    matches_new: int
+    errors: list[str]
+
+
+def list_runs(session: Session, limit: int = 20) -> list[RunRow]:
+    """The newest runs first, each with what became of its entries and its errors."""
+    runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(limit))
+    return [
+        RunRow(
+            r.id,
+            r.started_at,
+            r.finished_at,
+            r.feeds_polled,
+            r.feeds_failed,
+            r.entries_seen,
+            r.articles_new,
+            r.duplicates,
+            r.upgraded,
+            r.entries_failed,
+            r.entries_skipped,
+            r.pages_failed,
+            r.matches_new,
+            (r.errors or "").splitlines(),
+        )
+        for r in runs
+    ]
 
 
 def count_rows(session: Session) -> dict[str, int]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.cli import cli
+from monitor.cli import EXIT_SOME_FAILED, cli
 from tests.conftest import write_config
 
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -109,9 +109,11 @@ def test_json_logs(tmp_path: Path, sqlite_url: str) -> None:
     result = CliRunner().invoke(
         cli, ["--config", str(config), "--log-format", "json", "run", "--once"]
     )
-    assert result.exit_code == 0
+    assert result.exit_code == EXIT_SOME_FAILED
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    assert any(entry["level"] == "warning" and "feed failed" in entry["message"] for entry in lines)
+    failed = [e for e in lines if e["level"] == "warning" and "feed failed" in e["message"]]
+    assert len(failed) == 1 and "connect_error" in failed[0]["message"]  # once, with its kind
+    assert all(line.startswith("{") for line in result.stderr.splitlines())  # nothing else
 
 
 def test_metrics_record_a_run() -> None:

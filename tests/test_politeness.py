@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from monitor.cli import cli
+from monitor.cli import EXIT_SOME_FAILED, cli
 from monitor.demo.server import DemoServer, Route, render_feed
 from monitor.scheduler import next_delay
 from tests.conftest import write_config
@@ -94,7 +94,7 @@ def test_429_is_recorded_with_its_kind_and_its_wait(tmp_path: Path, sqlite_url: 
         )
         config = write_config(tmp_path / "c.toml", sqlite_url, [server.base + "/busy.xml"])
         code, _, err = _run(config, "run", "--once")
-        assert code == 0 and "http_429" in err
+        assert code == EXIT_SOME_FAILED and "http_429" in err
         settings = load_settings(config)
         matcher = Matcher(load_seed(DEFAULT_STATEMENTS), load_encoder("use-multilingual-v3"), 0.2)
         with Fetcher(settings.fetch) as fetcher:
