@@ -129,7 +129,7 @@ def html_to_text(fragment: str) -> str:
 # zone (the default format is the day alone). A time without a zone is read in the feed's zone.
 _DATE_PARAMS = {
     "original_date": True,
-    "extensive_search": True,
+    "extensive_search": False,
     "outputformat": "%Y-%m-%dT%H:%M:%S%z",
 }
 _PUBLISHED_META = {"article:published_time", "og:published_time", "datepublished"}

@@ -545,6 +545,7 @@ class Pipeline:
         stories: list[_Story] = []
         echoes: list[tuple[_Candidate, int]] = []
         with _timed(summary, "dedupe"), self.sessions.begin() as session:
+            failed_copies = queries.has_failed_copies(session)  # else no summary is compared
             for candidate, text in usable:
                 replaces = candidate.replaces
                 if replaces is None and _global_guid(candidate.entry.guid):
@@ -581,7 +582,9 @@ class Pipeline:
                     continue
                 upgrade_of = replaces
                 if upgrade_of is None:
-                    known, from_feed = self._stored_twin(session, candidate, text, print_)
+                    known, from_feed = self._stored_twin(
+                        session, candidate, text, print_, failed_copies
+                    )
                     if known is not None and not from_feed:
                         self._sighting(session, feed_id, known, candidate)
                         summary.duplicates += 1
@@ -592,11 +595,15 @@ class Pipeline:
 
     @staticmethod
     def _stored_twin(
-        session: Session, candidate: _Candidate, text: ArticleText, print_: Fingerprint
+        session: Session,
+        candidate: _Candidate,
+        text: ArticleText,
+        print_: Fingerprint,
+        failed_copies: bool,
     ) -> tuple[int | None, bool]:
         """The stored copy of a fetched page's story, and whether that copy has only its feed
-        text: a stored text near this page's, or a stored feed text near this entry's summary
-        that the page contains."""
+        text: a stored text near this page's, or (where some copy's page failed) a stored feed
+        text near this entry's summary that the page contains."""
         signatures = queries.fingerprint_candidates(session, print_.bands)
         same = [
             i for i, sig in signatures.items() if similarity(sig, print_.signature) >= SAME_STORY
@@ -606,7 +613,7 @@ class Pipeline:
             page_copies = [i for i in same if not copies[i].from_feed]
             return (page_copies[0], False) if page_copies else (same[0], True)
         entry_text = html_to_text(candidate.entry.content or candidate.entry.summary)
-        if text_weight(entry_text) < GATE_MIN_SUMMARY_CHARS:
+        if not failed_copies or text_weight(entry_text) < GATE_MIN_SUMMARY_CHARS:
             return None, False
         summary_print = fingerprint(entry_text)
         signatures = queries.fingerprint_candidates(session, summary_print.bands)

@@ -231,6 +231,12 @@ def stored_copies(session: Session, article_ids: Iterable[int]) -> dict[int, Sto
     }
 
 
+def has_failed_copies(session: Session) -> bool:
+    """Some article is stored from its feed text because its page failed."""
+    failed = (Article.text_origin == "feed") & Article.extract_error.is_not(None)
+    return session.scalar(select(Article.id).where(failed).limit(1)) is not None
+
+
 def find_article_by_guid(session: Session, guid: str) -> int | None:
     """The article some feed already carried under this GUID."""
     return session.scalar(select(Sighting.article_id).where(Sighting.guid == guid).limit(1))
