@@ -342,11 +342,11 @@ class Pipeline:
             for entry in entries:
                 known = queries.find_article_id(session, canonical_url(entry.link or entry.guid))
                 if known is None and _global_guid(entry.guid):
-                    known = queries.find_article_by_guid(session, entry.guid)
-                    copy = queries.stored_copies(session, [known]).get(known) if known else None
+                    copy = queries.stored_copy_by_guid(session, entry.guid)
                     if copy is not None and copy.page_failed:
-                        fresh.append((entry, known))
+                        fresh.append((entry, copy.id))
                         continue
+                    known = copy.id if copy is not None else None
                 if known is None:
                     fresh.append((entry, None))
                 else:
@@ -464,13 +464,13 @@ class Pipeline:
             summary.upgraded += 1
             summary.matches_new += added
         else:
-            with _timed(summary, "match"):
-                matches = self._matches(encoded)
             article_id = queries.find_article_id(session, candidate.canonical)
             if article_id is not None:  # the same URL twice in this poll
                 summary.duplicates += 1
                 self._sighting(session, feed_id, article_id, candidate)
                 return article_id
+            with _timed(summary, "match"):
+                matches = self._matches(encoded)
             article_id = queries.add_article_once(session, matches, **fields)
             if article_id is None:  # another worker stored the same article a moment ago
                 summary.duplicates += 1
@@ -551,8 +551,7 @@ class Pipeline:
                 if replaces is None and _global_guid(candidate.entry.guid):
                     # Its GUID's copy may have been stored since it was looked up (another feed
                     # polled side by side).
-                    known = queries.find_article_by_guid(session, candidate.entry.guid)
-                    copy = queries.stored_copies(session, [known]).get(known) if known else None
+                    copy = queries.stored_copy_by_guid(session, candidate.entry.guid)
                     if copy is not None and (candidate.article is None or not copy.from_feed):
                         self._sighting(session, feed_id, copy.id, candidate)
                         summary.duplicates += 1
@@ -605,9 +604,7 @@ class Pipeline:
         text: a stored text near this page's, or (where some copy's page failed) a stored feed
         text near this entry's summary that the page contains."""
         signatures = queries.fingerprint_candidates(session, print_.bands)
-        same = [
-            i for i, sig in signatures.items() if similarity(sig, print_.signature) >= SAME_STORY
-        ]
+        same = [i for i, sig in signatures.items() if _same(sig, print_)]
         if same:
             copies = queries.stored_copies(session, same)
             page_copies = [i for i in same if not copies[i].from_feed]
@@ -617,11 +614,7 @@ class Pipeline:
             return None, False
         summary_print = fingerprint(entry_text)
         signatures = queries.fingerprint_candidates(session, summary_print.bands)
-        near = [
-            i
-            for i, sig in signatures.items()
-            if similarity(sig, summary_print.signature) >= SAME_STORY
-        ]
+        near = [i for i, sig in signatures.items() if _same(sig, summary_print)]
         for copy in queries.stored_copies(session, near).values():
             if copy.from_feed and contained(copy.text, text.text) >= SUMMARY_IN_PAGE:
                 return copy.id, True

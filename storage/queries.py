@@ -237,6 +237,12 @@ def has_failed_copies(session: Session) -> bool:
     return session.scalar(select(Article.id).where(failed).limit(1)) is not None
 
 
+def stored_copy_by_guid(session: Session, guid: str) -> StoredCopy | None:
+    """The article some feed already carried under this GUID, as dedupe needs it."""
+    article_id = find_article_by_guid(session, guid)
+    return None if article_id is None else stored_copies(session, [article_id]).get(article_id)
+
+
 def find_article_by_guid(session: Session, guid: str) -> int | None:
     """The article some feed already carried under this GUID."""
     return session.scalar(select(Sighting.article_id).where(Sighting.guid == guid).limit(1))
