@@ -14,6 +14,7 @@ COPY monitor ./monitor
 COPY storage ./storage
 COPY seeds ./seeds
 COPY config ./config
+COPY eval ./eval
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /data pledgewatch \
     && mkdir -p /config /data \

@@ -26,7 +26,7 @@ test: $(VENV)/.full
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.full
-	$(VENV)/bin/ruff check monitor storage seeds config tests bench
+	$(VENV)/bin/ruff check monitor storage seeds config eval tests bench
 
 clean:
 	rm -rf $(VENV) data

@@ -20,14 +20,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-
-from monitor.encoders import Encoder, load_encoder
-from monitor.evaluation import DEV_SPLIT, Counts, best_cut, fit_and_cut, resampled_sums
-from monitor.labelled import LabelledArticle, load_labelled
-from monitor.matching import ArticleText, Encoded, Matcher, MatchOptions
-from monitor.passages import make_passages
-from monitor.statements import Seed, load_seed
-from seeds import DEFAULT_STATEMENTS
+from pledgewatch.encoders import Encoder, load_encoder
+from pledgewatch.evaluation import DEV_SPLIT, Counts, best_cut, fit_and_cut, resampled_sums
+from pledgewatch.labelled import LabelledArticle, load_labelled
+from pledgewatch.matching import ArticleText, Encoded, Matcher, MatchOptions
+from pledgewatch.passages import make_passages
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.statements import Seed, load_seed
 
 LANGUAGES = ("en", "fr", "ru", "zh")
 FOLDS = 4

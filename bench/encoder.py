@@ -11,8 +11,8 @@ import argparse
 import statistics
 import time
 
-from monitor.encoders import load_encoder
-from monitor.evaluation import EVAL_DIR
+from pledgewatch.encoders import load_encoder
+from pledgewatch.evaluation import EVAL_DIR
 
 
 def sentences(count: int) -> list[str]:

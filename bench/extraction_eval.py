@@ -15,8 +15,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from monitor.errors import ExtractError
-from monitor.extract import extract_article
+from pledgewatch.errors import ExtractError
+from pledgewatch.extract import extract_article
 
 
 def normalise(text: str) -> str:

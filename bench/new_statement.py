@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from monitor.config import DEFAULT_THRESHOLD
-from monitor.encoders import load_encoder
-from monitor.evaluation import DEV_SPLIT, TEST_SPLIT, Counts, evaluate, score_all
-from monitor.labelled import LabelledArticle, load_labelled
-from monitor.matching import Matcher
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
+from pledgewatch.encoders import load_encoder
+from pledgewatch.evaluation import DEV_SPLIT, TEST_SPLIT, Counts, evaluate, score_all
+from pledgewatch.labelled import LabelledArticle, load_labelled
+from pledgewatch.matching import Matcher
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.settings import DEFAULT_THRESHOLD
+from pledgewatch.statements import load_seed
 
 
 def without_verdicts_on(

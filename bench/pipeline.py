@@ -32,22 +32,21 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
-
-from monitor.config import FetchSettings, Settings, load_settings
-from monitor.demo.server import DemoServer, Route
-from monitor.encoders import load_encoder
-from monitor.errors import ExtractError, FetchError
-from monitor.evaluation import DEV_SPLIT, TEST_SPLIT
-from monitor.extract import extract_article
-from monitor.fetch import Fetcher
-from monitor.labelled import load_labelled
-from monitor.matching import Matcher
-from monitor.passages import split_sentences
-from monitor.pipeline import Pipeline
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
-from storage import queries
-from storage.db import open_database
+from pledgewatch.demo.server import DemoServer, Route
+from pledgewatch.encoders import load_encoder
+from pledgewatch.errors import ExtractError, FetchError
+from pledgewatch.evaluation import DEV_SPLIT, TEST_SPLIT
+from pledgewatch.extract import extract_article
+from pledgewatch.fetch import Fetcher
+from pledgewatch.labelled import load_labelled
+from pledgewatch.matching import Matcher
+from pledgewatch.passages import split_sentences
+from pledgewatch.pipeline import Pipeline
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.settings import FetchSettings, Settings, load_settings
+from pledgewatch.statements import load_seed
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import open_database
 
 LANG_FEED = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh"}
 

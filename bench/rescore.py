@@ -17,16 +17,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from monitor.config import DEFAULT_THRESHOLD, Settings
-from monitor.encoders import load_encoder
-from monitor.evaluation import DEV_SPLIT, TEST_SPLIT
-from monitor.labelled import load_labelled
-from monitor.matching import ArticleText, Matcher
-from monitor.pipeline import Pipeline, _pack, _stored_precision
-from monitor.statements import Statement, load_seed
-from seeds import DEFAULT_STATEMENTS
-from storage import queries
-from storage.db import open_database
+from pledgewatch.encoders import load_encoder
+from pledgewatch.evaluation import DEV_SPLIT, TEST_SPLIT
+from pledgewatch.labelled import load_labelled
+from pledgewatch.matching import ArticleText, Matcher
+from pledgewatch.pipeline import Pipeline, _pack, _stored_precision
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.settings import DEFAULT_THRESHOLD, Settings
+from pledgewatch.statements import Statement, load_seed
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import open_database
 
 NEW = Statement(
     id="power-of-siberia-2",

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import DeliveryError
+from pledgewatch.errors import DeliveryError
 
 
 def _pyplot() -> Any:

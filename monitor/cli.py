@@ -19,20 +19,19 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import click
-
-from config import DEMO_CONFIG
-from monitor import __version__
-from monitor.config import Settings, check_feed_url, load_settings
-from monitor.encoders import load_encoder
-from monitor.errors import ConfigError, PledgewatchError
-from monitor.fetch import Fetcher
-from monitor.labelled import load_labelled
-from monitor.matching import Matcher, StatementScore
-from monitor.pipeline import Pipeline, RunSummary
-from monitor.statements import Seed, load_seed, require_statement
-from seeds import DEFAULT_STATEMENTS
-from storage import queries, schedule
-from storage.db import Sessions, daemon_lock, open_database
+from pledgewatch import __version__
+from pledgewatch.config import DEMO_CONFIG
+from pledgewatch.encoders import load_encoder
+from pledgewatch.errors import ConfigError, PledgewatchError
+from pledgewatch.fetch import Fetcher
+from pledgewatch.labelled import load_labelled
+from pledgewatch.matching import Matcher, StatementScore
+from pledgewatch.pipeline import Pipeline, RunSummary
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.settings import Settings, check_feed_url, load_settings
+from pledgewatch.statements import Seed, load_seed, require_statement
+from pledgewatch.storage import queries, schedule
+from pledgewatch.storage.db import Sessions, daemon_lock, open_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 # `run --once` finished, but some feed or page failed (everything else was processed).
@@ -174,7 +173,7 @@ def _log_failures(summary: RunSummary) -> None:
     """Each failure of a run as one warning: the daemon's log, and JSON log collectors."""
     for error in summary.errors:
         where, _, what = error.partition(" ")
-        logging.getLogger("monitor.run").warning("%s failed: %s", where, what)
+        logging.getLogger("pledgewatch.run").warning("%s failed: %s", where, what)
 
 
 @cli.command()
@@ -206,13 +205,13 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
         if summary.failed:
             ctx.exit(EXIT_SOME_FAILED)
         return
-    from monitor.scheduler import Daemon, stop_cleanly_during_start_up
+    from pledgewatch.scheduler import Daemon, stop_cleanly_during_start_up
 
     if not ctx.obj["verbose"]:
         logging.getLogger().setLevel(logging.INFO)  # a daemon says what it does
     on_run = _log_summary
     if metrics_port:
-        from monitor import metrics
+        from pledgewatch import metrics
 
         metrics.serve(metrics_port)
 
@@ -221,7 +220,7 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
             metrics.record(summary)
 
     with stop_cleanly_during_start_up() as checkpoint:
-        logging.getLogger("monitor.daemon").info(
+        logging.getLogger("pledgewatch.daemon").info(
             "daemon starting model=%s", settings.matching.model
         )
         with _pipeline(settings) as pipeline, daemon_lock(settings.database.url) as alone:
@@ -230,7 +229,7 @@ def run(ctx: click.Context, once: bool, metrics_port: int | None) -> None:
 
 def _log_summary(summary: RunSummary) -> None:
     _log_failures(summary)
-    logging.getLogger("monitor.daemon").info(
+    logging.getLogger("pledgewatch.daemon").info(
         "polled feeds=%s failed=%s entries=%s articles=%s matches=%s seconds=%.1f",
         summary.feeds_polled,
         summary.feeds_failed,
@@ -294,7 +293,7 @@ def digest(
 
     Example: pledgewatch digest --date 2025-05-09 --out digests --email
     """
-    from monitor.digest import make_digest
+    from pledgewatch.digest import make_digest
 
     settings = _settings(ctx)
     if skip_empty:
@@ -339,7 +338,7 @@ def timeline(
 
     Example: pledgewatch timeline --statement trade-momentum --by week --chart trade.png
     """
-    from monitor import charts
+    from pledgewatch import charts
 
     settings = _settings(ctx)
     if statement is not None:
@@ -630,7 +629,7 @@ def feeds_resume(ctx: click.Context, url: str) -> None:
 @_fail_cleanly
 def feeds_import(ctx: click.Context, opml: Path) -> None:
     """Add every feed of an OPML file. Example: pledgewatch feeds import reader-export.opml"""
-    from monitor.opml import read_opml
+    from pledgewatch.opml import read_opml
 
     entries = read_opml(opml.read_bytes())
     with _sessions(ctx).begin() as session:
@@ -645,7 +644,7 @@ def feeds_import(ctx: click.Context, opml: Path) -> None:
 @_fail_cleanly
 def feeds_export(ctx: click.Context, opml: Path | None) -> None:
     """Write the feeds as OPML (stdout without a file). Example: pledgewatch feeds export f.opml"""
-    from monitor.opml import write_opml
+    from pledgewatch.opml import write_opml
 
     with _sessions(ctx)() as session:
         rows = [(f.url, f.name) for f in schedule.feed_status(session)]
@@ -874,7 +873,7 @@ def demo(ctx: click.Context, top: int) -> None:
 
     Uses config/demo.toml unless --config is given. Example: pledgewatch demo --top 2
     """
-    from monitor.demo.server import DemoServer
+    from pledgewatch.demo.server import DemoServer
 
     settings = load_settings(ctx.obj["config_path"] or DEMO_CONFIG)
     ports = {urlsplit(f.url).port for f in settings.feeds}
@@ -934,7 +933,7 @@ def evaluate_command(
 
     Example: pledgewatch eval --split test --min-f1 0.78
     """
-    from monitor import evaluation
+    from pledgewatch import evaluation
 
     settings = _settings(ctx)
     seed = _seed(settings)

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
-
-from monitor.passages import CJK
+from pledgewatch.passages import CJK
 
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands x 4 rows: pairs above ~0.5 Jaccard usually share a band

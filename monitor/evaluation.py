@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from pledgewatch.decision import Decision, fit_decision
+from pledgewatch.encoders import Encoder
+from pledgewatch.eval import EVAL_DIR
+from pledgewatch.labelled import LabelledArticle
+from pledgewatch.matching import SIGNALS, ArticleText, Matcher
+from pledgewatch.seeds import SEEDS_DIR
 
-from monitor.decision import Decision, fit_decision
-from monitor.encoders import Encoder
-from monitor.labelled import LabelledArticle
-from monitor.matching import SIGNALS, ArticleText, Matcher
-from seeds import SEEDS_DIR
-
-EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 # Real 2025 coverage, paraphrased (eval/README.md). The dev split ships as the seed's labelled
 # examples (the matcher compares new articles with them); the test split is only ever reported.
 DEV_SPLIT = SEEDS_DIR / "putin-xi-2025-01-21.examples.toml"

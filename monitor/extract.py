@@ -12,12 +12,11 @@ from urllib.parse import urljoin
 import lxml.html
 import trafilatura
 from lxml.etree import ParserError
+from pledgewatch.dates import parse_date
+from pledgewatch.encoding import decode_page
+from pledgewatch.errors import ExtractError
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
-
-from monitor.dates import parse_date
-from monitor.encoding import decode_page
-from monitor.errors import ExtractError
 
 MIN_TEXT_CHARS = 80
 # A block whose text is at least this share link text is a teaser ("Read more: <headline>",

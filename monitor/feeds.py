@@ -7,10 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import feedparser
-
-from monitor.dates import parse_date
-from monitor.encoding import feed_as_utf8
-from monitor.errors import FeedError
+from pledgewatch.dates import parse_date
+from pledgewatch.encoding import feed_as_utf8
+from pledgewatch.errors import FeedError
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-
-from monitor import __version__
-from monitor.config import FetchSettings
-from monitor.errors import AddressRefused, FetchError
+from pledgewatch import __version__
+from pledgewatch.errors import AddressRefused, FetchError
+from pledgewatch.settings import FetchSettings
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 # Cloud metadata services answer on these; they are link-local or private anyway, named for clarity.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.errors import ConfigError
+from pledgewatch.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import langcodes
 import py3langid
+from pledgewatch.passages import CJK
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-from monitor.passages import CJK
 
 UND = "und"  # ISO 639-2 "undetermined": nothing can be said
 # Detection is trusted on this many letters or more (a byline, "Par Jean Dupont, à Moscou",

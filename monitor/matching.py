@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-from monitor.encoders import Encoder
-from monitor.errors import ConfigError
-from monitor.labelled import LabelledArticle
-from monitor.language import closest_language
-from monitor.passages import Passage, make_passages, passages_hash
-from monitor.scope import Terms
-from monitor.statements import Seed
-from monitor.vector_cache import VectorCache
+from pledgewatch.encoders import Encoder
+from pledgewatch.errors import ConfigError
+from pledgewatch.labelled import LabelledArticle
+from pledgewatch.language import closest_language
+from pledgewatch.passages import Passage, make_passages, passages_hash
+from pledgewatch.scope import Terms
+from pledgewatch.statements import Seed
+from pledgewatch.vector_cache import VectorCache
 
 # The gate's bar for an entry naming only some scope groups: the lowest best-cosine of a
 # labelled dev article's title + lead was 0.298 (unrelated articles: median 0.22), less a margin.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from pledgewatch.pipeline import RunSummary
 from prometheus_client import Counter, Histogram, start_http_server
-
-from monitor.pipeline import RunSummary
 
 FEEDS = Counter("pledgewatch_feeds_polled_total", "Feeds polled")
 FEED_ERRORS = Counter("pledgewatch_feed_errors_total", "Feeds that failed")

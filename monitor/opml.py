@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from monitor.errors import ConfigError
+from pledgewatch.errors import ConfigError
 
 
 def read_opml(data: bytes) -> list[tuple[str, str | None]]:

@@ -16,9 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import numpy as np
-
-from monitor.config import Settings
-from monitor.dedupe import (
+from pledgewatch.dedupe import (
     SAME_STORY,
     SUMMARY_IN_PAGE,
     Fingerprint,
@@ -26,18 +24,19 @@ from monitor.dedupe import (
     fingerprint,
     similarity,
 )
-from monitor.errors import ExtractError, FeedError, FetchError, failure
-from monitor.extract import Extracted, extract_article, html_to_text, web_page_feeds
-from monitor.feeds import FeedEntry, parse_feed
-from monitor.fetch import Fetcher
-from monitor.labelled import LabelledArticle
-from monitor.language import decide
-from monitor.matching import ArticleText, Encoded, Matcher, StatementScore
-from monitor.passages import Passage, passages_hash, text_weight
-from monitor.statements import require_statement
-from monitor.urls import canonical_url
-from storage import queries
-from storage.db import SYNC_KEY, Session, Sessions
+from pledgewatch.errors import ExtractError, FeedError, FetchError, failure
+from pledgewatch.extract import Extracted, extract_article, html_to_text, web_page_feeds
+from pledgewatch.feeds import FeedEntry, parse_feed
+from pledgewatch.fetch import Fetcher
+from pledgewatch.labelled import LabelledArticle
+from pledgewatch.language import decide
+from pledgewatch.matching import ArticleText, Encoded, Matcher, StatementScore
+from pledgewatch.passages import Passage, passages_hash, text_weight
+from pledgewatch.settings import Settings
+from pledgewatch.statements import require_statement
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import SYNC_KEY, Session, Sessions
+from pledgewatch.urls import canonical_url
 
 log = logging.getLogger(__name__)
 HTML_TYPES = {"text/html", "application/xhtml+xml", ""}

@@ -24,12 +24,11 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-
-from monitor.config import Settings
-from monitor.errors import PledgewatchError
-from monitor.pipeline import Pipeline, RunSummary
-from monitor.statements import Seed
-from storage import queries, schedule
+from pledgewatch.errors import PledgewatchError
+from pledgewatch.pipeline import Pipeline, RunSummary
+from pledgewatch.settings import Settings
+from pledgewatch.statements import Seed
+from pledgewatch.storage import queries, schedule
 
 log = logging.getLogger(__name__)
 DIGEST_LEASE_SECONDS = 900
@@ -242,7 +241,7 @@ class Daemon:
 
     def digest_due(self) -> None:
         """Make the last due digest if no worker has made it yet (mailed when email is set)."""
-        from monitor.digest import make_digest
+        from pledgewatch.digest import make_digest
 
         digest = self.settings.digest
         day = last_due_digest_day(datetime.now(UTC), digest.timezone, digest.time)

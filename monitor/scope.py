@@ -14,8 +14,7 @@ import threading
 from collections.abc import Iterable, Sequence
 
 import jieba
-
-from monitor.passages import CJK
+from pledgewatch.passages import CJK
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None

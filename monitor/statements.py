@@ -7,11 +7,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pledgewatch.decision import Decision
+from pledgewatch.errors import ConfigError
+from pledgewatch.labelled import LabelledArticle, load_labelled
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from monitor.decision import Decision
-from monitor.errors import ConfigError
-from monitor.labelled import LabelledArticle, load_labelled
 
 LANGUAGES = ("en", "ru", "zh")
 log = logging.getLogger(__name__)

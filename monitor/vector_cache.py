@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from monitor.encoders import Encoder
+from pledgewatch.encoders import Encoder
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from pledgewatch.errors import StorageError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-
-from monitor.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATE_KEY, SYNC_KEY = 7_242_170, 7_242_171  # PostgreSQL advisory lock ids

@@ -7,11 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from storage.models import (
+from pledgewatch.storage.models import (
     Article,
     Digest,
     Feed,
@@ -26,6 +22,9 @@ from storage.models import (
     Statement,
     utcnow,
 )
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pledgewatch.storage.models import Feed, Lease, Worker, utcnow
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from storage.models import Feed, Lease, Worker, utcnow
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer, Route
 from sqlalchemy import create_engine, text
-
-from monitor.cli import cli
-from monitor.demo.server import DemoServer, Route
 
 PG_ADMIN_URL = os.environ.get(
     "PLEDGEWATCH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import statistics
 
-from monitor.encoders import load_encoder
-from monitor.evaluation import DEV_SPLIT
-from monitor.labelled import load_labelled
-from monitor.language import closest_language, detect_language
-from monitor.matching import ArticleText, Matcher, MatchOptions
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
+from pledgewatch.encoders import load_encoder
+from pledgewatch.evaluation import DEV_SPLIT
+from pledgewatch.labelled import load_labelled
+from pledgewatch.language import closest_language, detect_language
+from pledgewatch.matching import ArticleText, Matcher, MatchOptions
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.statements import load_seed
 
 SEED = load_seed(DEFAULT_STATEMENTS)
 IDS = [s.id for s in SEED.statements]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch import __version__
+from pledgewatch.cli import cli
 
-from monitor import __version__
-from monitor.cli import cli
 from tests.conftest import write_config
 
 COMMANDS = [

@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pledgewatch.demo.server import DemoServer, Route, load_corpus, render_page
+from pledgewatch.scheduler import stop_cleanly_during_start_up
+from pledgewatch.storage.db import open_database
+from pledgewatch.storage.models import Article, Digest, Match, Sighting, Worker
 from sqlalchemy import func, select
-
-from monitor.demo.server import DemoServer, Route, load_corpus, render_page
-from monitor.scheduler import stop_cleanly_during_start_up
-from storage.db import open_database
-from storage.models import Article, Digest, Match, Sighting, Worker
 
 CORPUS = load_corpus()
 
@@ -51,7 +50,7 @@ def _config(
 def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--config", str(config), "run"],
+        [sys.executable, "-m", "pledgewatch.cli", "--config", str(config), "run"],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         env=env,
@@ -167,7 +166,7 @@ def test_a_second_daemon_on_one_sqlite_file_refuses(
     try:
         _wait(lambda: _count(sqlite_url, Worker) == 1)
         second = subprocess.run(
-            [sys.executable, "-m", "monitor.cli", "--config", str(config), "run"],
+            [sys.executable, "-m", "pledgewatch.cli", "--config", str(config), "run"],
             capture_output=True,
             text=True,
             timeout=60,

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.dates import parse_date
+from pledgewatch.demo.server import DemoServer, Route
+from pledgewatch.errors import ConfigError
+from pledgewatch.extract import extract_article
+from pledgewatch.feeds import parse_feed
+from pledgewatch.settings import load_settings
 
-from monitor.cli import EXIT_SOME_FAILED, cli
-from monitor.config import load_settings
-from monitor.dates import parse_date
-from monitor.demo.server import DemoServer, Route
-from monitor.errors import ConfigError
-from monitor.extract import extract_article
-from monitor.feeds import parse_feed
 from tests.conftest import write_config
 
 # --- monitor/dates.py ----------------------------------------------------------------------

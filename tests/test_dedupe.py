@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.dedupe import SAME_STORY, fingerprint, similarity
+from pledgewatch.demo.server import DemoServer, Route, load_corpus, render_page
 
-from monitor.cli import EXIT_SOME_FAILED, cli
-from monitor.dedupe import SAME_STORY, fingerprint, similarity
-from monitor.demo.server import DemoServer, Route, load_corpus, render_page
 from tests.conftest import write_config
 
 WIRE = next(a for a in load_corpus()["articles"] if a["id"] == "en-trade-record")

@@ -18,12 +18,11 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
-
-from monitor.cli import cli
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
-from storage import queries
-from storage.db import open_database
+from pledgewatch.cli import cli
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.statements import load_seed
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import open_database
 
 DAY = "2025-05-09"
 HOSTILE_TITLE = '<script>alert("x")</script> Gas & oil [deal](http://evil.example)'

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer
+from pledgewatch.encoders import BUNDLED_MINILM, SentenceTransformerEncoder, load_encoder
+from pledgewatch.errors import EncoderError
+from pledgewatch.seeds import DEFAULT_STATEMENTS, SEEDS_DIR
 
-from monitor.cli import cli
-from monitor.demo.server import DemoServer
-from monitor.encoders import BUNDLED_MINILM, SentenceTransformerEncoder, load_encoder
-from monitor.errors import EncoderError
-from seeds import DEFAULT_STATEMENTS, SEEDS_DIR
 from tests.conftest import write_config
 
 ENERGY = [

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.demo.server import DemoServer, Route
+from pledgewatch.encoding import decode_feed, decode_page, feed_as_utf8, http_charset, prescan_meta
+from pledgewatch.extract import extract_article
+from pledgewatch.feeds import parse_feed
+from pledgewatch.storage.db import open_database
+from pledgewatch.storage.models import Article
 from sqlalchemy import select
 
-from monitor.cli import EXIT_SOME_FAILED, cli
-from monitor.demo.server import DemoServer, Route
-from monitor.encoding import decode_feed, decode_page, feed_as_utf8, http_charset, prescan_meta
-from monitor.extract import extract_article
-from monitor.feeds import parse_feed
-from storage.db import open_database
-from storage.models import Article
 from tests.conftest import write_config
 
 # In GBK but not in GB2312: what a page labelled gb2312 often carries.

@@ -9,13 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
-from monitor.cli import cli
-from monitor.config import DEFAULT_THRESHOLD
-from monitor.decision import fit_decision
-from monitor.encoders import load_encoder
-from monitor.errors import ConfigError
-from monitor.evaluation import (
+from pledgewatch.cli import cli
+from pledgewatch.decision import fit_decision
+from pledgewatch.encoders import load_encoder
+from pledgewatch.errors import ConfigError
+from pledgewatch.evaluation import (
     DEV_SPLIT,
     EVAL_DIR,
     OUT_OF_SCOPE,
@@ -27,10 +25,11 @@ from monitor.evaluation import (
     evaluate,
     intervals,
 )
-from monitor.labelled import LabelledArticle, load_labelled
-from monitor.matching import SIGNALS, Matcher
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
+from pledgewatch.labelled import LabelledArticle, load_labelled
+from pledgewatch.matching import SIGNALS, Matcher
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.settings import DEFAULT_THRESHOLD
+from pledgewatch.statements import load_seed
 
 IDS = ["a", "b"]
 

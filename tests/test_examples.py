@@ -6,15 +6,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from monitor.demo.server import load_corpus
-from monitor.encoders import load_encoder
-from monitor.errors import ConfigError
-from monitor.evaluation import DEV_SPLIT, score_all
-from monitor.labelled import LabelledArticle, load_labelled
-from monitor.matching import ArticleText, Matcher, MatchOptions
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
+from pledgewatch.demo.server import load_corpus
+from pledgewatch.encoders import load_encoder
+from pledgewatch.errors import ConfigError
+from pledgewatch.evaluation import DEV_SPLIT, score_all
+from pledgewatch.labelled import LabelledArticle, load_labelled
+from pledgewatch.matching import ArticleText, Matcher, MatchOptions
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.statements import load_seed
 
 SEED = load_seed(DEFAULT_STATEMENTS)
 IDS = [s.id for s in SEED.statements]

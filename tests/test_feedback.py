@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
-from monitor.cli import _pipeline, cli
-from monitor.config import load_settings
+from pledgewatch.cli import _pipeline, cli
+from pledgewatch.settings import load_settings
 
 
 def _invoke(config: Path, *args: str, code: int = 0) -> str:

@@ -12,13 +12,12 @@ from typing import Any
 
 import feedparser
 import pytest
-
-from monitor.config import FetchSettings
-from monitor.demo.server import DemoServer, Route
-from monitor.encoding import feed_as_utf8
-from monitor.errors import FeedError
-from monitor.feeds import parse_feed, parse_raw
-from monitor.fetch import Fetcher
+from pledgewatch.demo.server import DemoServer, Route
+from pledgewatch.encoding import feed_as_utf8
+from pledgewatch.errors import FeedError
+from pledgewatch.feeds import parse_feed, parse_raw
+from pledgewatch.fetch import Fetcher
+from pledgewatch.settings import FetchSettings
 
 DATA = Path(__file__).parent / "data" / "feedparser"
 EXPECT = re.compile(r"Description:\s*(.*?)\s*Expect:\s*(.*?)\s*-->", re.S)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
 
-from monitor.cli import EXIT_SOME_FAILED, cli
 from tests.conftest import write_config
 
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -117,10 +117,9 @@ def test_json_logs(tmp_path: Path, sqlite_url: str) -> None:
 
 
 def test_metrics_record_a_run() -> None:
+    from pledgewatch import metrics
+    from pledgewatch.pipeline import RunSummary
     from prometheus_client import generate_latest
-
-    from monitor import metrics
-    from monitor.pipeline import RunSummary
 
     before = metrics.ARTICLES._value.get()
     summary = RunSummary(feeds_polled=3, articles_new=2, matches_new=1)

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pledgewatch.demo.server import DemoServer, Route
+from pledgewatch.errors import AddressRefused, FetchError
+from pledgewatch.fetch import Fetcher, address_problem, check_url
+from pledgewatch.settings import FetchSettings
 
-from monitor.config import FetchSettings
-from monitor.demo.server import DemoServer, Route
-from monitor.errors import AddressRefused, FetchError
-from monitor.fetch import Fetcher, address_problem, check_url
 from tests.conftest import NonLoopbackConnect
 
 BOMB = gzip.compress(b"\0" * 50_000_000)
@@ -99,7 +99,7 @@ def test_guard_checks_every_redirect_hop(monkeypatch: pytest.MonkeyPatch) -> Non
         ipaddress.ip_address(address)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 80))]
 
-    monkeypatch.setattr("monitor.fetch.socket.getaddrinfo", resolve)
+    monkeypatch.setattr("pledgewatch.fetch.socket.getaddrinfo", resolve)
     for target in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/admin"):
         transport = httpx.MockTransport(
             lambda request, target=target: httpx.Response(

@@ -6,19 +6,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
+from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer
+from pledgewatch.encoders import load_encoder
+from pledgewatch.evaluation import DEV_SPLIT, TEST_SPLIT
+from pledgewatch.labelled import load_labelled
+from pledgewatch.matching import Matcher
+from pledgewatch.passages import split_sentences
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.statements import load_seed
+from pledgewatch.storage.db import open_database
+from pledgewatch.storage.models import Article
 from sqlalchemy import select
 
-from monitor.cli import cli
-from monitor.demo.server import DemoServer
-from monitor.encoders import load_encoder
-from monitor.evaluation import DEV_SPLIT, TEST_SPLIT
-from monitor.labelled import load_labelled
-from monitor.matching import Matcher
-from monitor.passages import split_sentences
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
-from storage.db import open_database
-from storage.models import Article
 from tests.conftest import write_config
 
 ON_TOPIC = {

@@ -10,13 +10,12 @@ import tracemalloc
 from collections.abc import Iterator
 
 import pytest
-
-from monitor.config import FetchSettings
-from monitor.demo.server import DemoServer, Route
-from monitor.errors import ExtractError, FeedError, FetchError
-from monitor.extract import extract_article
-from monitor.feeds import parse_feed
-from monitor.fetch import Fetcher
+from pledgewatch.demo.server import DemoServer, Route
+from pledgewatch.errors import ExtractError, FeedError, FetchError
+from pledgewatch.extract import extract_article
+from pledgewatch.feeds import parse_feed
+from pledgewatch.fetch import Fetcher
+from pledgewatch.settings import FetchSettings
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE rss [

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.demo.server import DemoServer, Route, load_corpus
+from pledgewatch.extract import extract_article
+from pledgewatch.language import UND, decide, detect, detect_language, normalise
 
-from monitor.cli import EXIT_SOME_FAILED, cli
-from monitor.demo.server import DemoServer, Route, load_corpus
-from monitor.extract import extract_article
-from monitor.language import UND, decide, detect, detect_language, normalise
 from tests.conftest import write_config
 
 # A dev-split entry (title + lead) that py3langid on its own takes for Wu Chinese.

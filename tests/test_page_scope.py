@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer, Route
+from pledgewatch.extract import extract_article
+from pledgewatch.scope import Terms
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.statements import load_seed
 
-from monitor.cli import cli
-from monitor.demo.server import DemoServer, Route
-from monitor.extract import extract_article
-from monitor.scope import Terms
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS
 from tests.conftest import write_config
 
 PAGES = Path(__file__).parent / "data" / "pages"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.demo.server import DemoServer
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import open_database
 
-from monitor.cli import EXIT_SOME_FAILED, cli
-from monitor.demo.server import DemoServer
-from storage import queries
-from storage.db import open_database
 from tests.conftest import write_config
 
 LANGS = ["en", "fr", "ru", "zh"]
@@ -150,7 +150,7 @@ foreign ministers of Russia and China said in a joint statement.</description></
 
 
 def test_unfetchable_pages_fall_back_to_the_feed_text(tmp_path: Path, sqlite_url: str) -> None:
-    from monitor.demo.server import Route
+    from pledgewatch.demo.server import Route
 
     with DemoServer(corpus={}) as server:
         server.routes["/feeds/mixed.xml"] = Route(
@@ -160,7 +160,7 @@ def test_unfetchable_pages_fall_back_to_the_feed_text(tmp_path: Path, sqlite_url
         config = write_config(tmp_path / "c.toml", sqlite_url, [server.base + "/feeds/mixed.xml"])
         code, out, _ = _run(config, "run", "--once")
     assert code == EXIT_SOME_FAILED and "2 new articles" in out and "2 pages failed" in out
-    from storage.models import Article
+    from pledgewatch.storage.models import Article
 
     with open_database(sqlite_url)() as session:
         articles = {a.title: a for a in session.query(Article)}
@@ -183,7 +183,7 @@ SYNDICATED = """<?xml version="1.0" encoding="utf-8"?>
 
 def test_same_guid_from_two_sites_is_one_article(tmp_path: Path, sqlite_url: str) -> None:
     """A wire story syndicated under one GUID at two different URLs is stored once (issue 2)."""
-    from monitor.demo.server import Route
+    from pledgewatch.demo.server import Route
 
     with DemoServer(corpus={}) as server:
         for n in (1, 2):

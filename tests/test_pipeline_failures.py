@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.demo.server import DemoServer, Route, load_corpus, render_page
 
-from monitor.cli import EXIT_SOME_FAILED, cli
-from monitor.demo.server import DemoServer, Route, load_corpus, render_page
 from tests.conftest import write_config
 
 WIRE = next(a for a in load_corpus()["articles"] if a["id"] == "en-trade-record")

@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
+from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.demo.server import DemoServer, Route, render_feed
+from pledgewatch.scheduler import next_delay
 
-from monitor.cli import EXIT_SOME_FAILED, cli
-from monitor.demo.server import DemoServer, Route, render_feed
-from monitor.scheduler import next_delay
 from tests.conftest import write_config
 
 
@@ -79,14 +79,14 @@ def test_backoff_doubles_per_failure_up_to_the_cap() -> None:
 
 
 def test_429_is_recorded_with_its_kind_and_its_wait(tmp_path: Path, sqlite_url: str) -> None:
-    from monitor.config import load_settings
-    from monitor.encoders import load_encoder
-    from monitor.fetch import Fetcher
-    from monitor.matching import Matcher
-    from monitor.pipeline import Pipeline
-    from monitor.statements import load_seed
-    from seeds import DEFAULT_STATEMENTS
-    from storage.db import open_database
+    from pledgewatch.encoders import load_encoder
+    from pledgewatch.fetch import Fetcher
+    from pledgewatch.matching import Matcher
+    from pledgewatch.pipeline import Pipeline
+    from pledgewatch.seeds import DEFAULT_STATEMENTS
+    from pledgewatch.settings import load_settings
+    from pledgewatch.statements import load_seed
+    from pledgewatch.storage.db import open_database
 
     with DemoServer(corpus={}) as server:
         server.routes["/busy.xml"] = Route(
@@ -124,8 +124,8 @@ def test_a_feed_failing_again_and_again_is_paused_and_resumable(
 def test_per_host_concurrency_and_spacing() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from monitor.config import FetchSettings
-    from monitor.fetch import Fetcher
+    from pledgewatch.fetch import Fetcher
+    from pledgewatch.settings import FetchSettings
 
     routes = {f"/p{i}": Route(200, "text/html", b"<p>x</p>", delay=0.3) for i in range(6)}
     settings = FetchSettings(

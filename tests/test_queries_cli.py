@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer
+from pledgewatch.storage.db import make_engine
 from sqlalchemy import text
 
-from monitor.cli import cli
-from monitor.demo.server import DemoServer
-from storage.db import make_engine
 from tests.conftest import write_config
 
 

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
-from monitor.cli import cli
-from monitor.demo.server import DemoServer
-from seeds import DEFAULT_STATEMENTS
-from storage import queries
-from storage.db import open_database
+from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import open_database
 
 NEW_STATEMENT = """
 [[statements]]

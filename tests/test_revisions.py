@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer, Route, load_corpus, render_page
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import open_database
+from pledgewatch.storage.models import Article
 from sqlalchemy import select
 
-from monitor.cli import cli
-from monitor.demo.server import DemoServer, Route, load_corpus, render_page
-from storage import queries
-from storage.db import open_database
-from storage.models import Article
 from tests.conftest import write_config
 
 STORY = next(a for a in load_corpus()["articles"] if a["id"] == "fr-echanges-recul")

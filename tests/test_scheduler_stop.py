@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-
-from monitor.scheduler import shut_down_soon
+from pledgewatch.scheduler import shut_down_soon
 
 
 class _StopInsideTheLoop(IntervalTrigger):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
-from monitor.demo.server import load_corpus, render_feed, render_page
-from monitor.errors import ExtractError, FeedError
-from monitor.extract import extract_article, html_to_text
-from monitor.feeds import parse_feed
-from monitor.language import decide
-from monitor.passages import make_passages, split_sentences
-from monitor.urls import canonical_url
+from pledgewatch.demo.server import load_corpus, render_feed, render_page
+from pledgewatch.errors import ExtractError, FeedError
+from pledgewatch.extract import extract_article, html_to_text
+from pledgewatch.feeds import parse_feed
+from pledgewatch.language import decide
+from pledgewatch.passages import make_passages, split_sentences
+from pledgewatch.urls import canonical_url
 
 BASE = "http://127.0.0.1:8765"
 CORPUS = load_corpus()

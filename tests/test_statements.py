@@ -6,12 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from monitor.encoders import load_encoder
-from monitor.errors import ConfigError
-from monitor.matching import ArticleText, Matcher
-from monitor.statements import load_seed
-from seeds import DEFAULT_STATEMENTS, SEEDS_DIR
+from pledgewatch.encoders import load_encoder
+from pledgewatch.errors import ConfigError
+from pledgewatch.matching import ArticleText, Matcher
+from pledgewatch.seeds import DEFAULT_STATEMENTS, SEEDS_DIR
+from pledgewatch.statements import load_seed
 
 SHIPPED_IDS = {
     "ties-friendship-trust",

@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import make_engine, migrate, open_database
+from pledgewatch.storage.models import Article, Base
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
-
-from storage import queries
-from storage.db import make_engine, migrate, open_database
-from storage.models import Article, Base
 
 
 def _article(url: str, **extra: object) -> dict[str, object]:

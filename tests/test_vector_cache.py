@@ -7,15 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from monitor import matching
-from monitor.demo.server import load_corpus
-from monitor.encoders import Encoder, load_encoder
-from monitor.matching import ArticleText, Matcher, StatementScore
-from monitor.passages import Passage, make_passages
-from monitor.statements import load_seed
-from monitor.vector_cache import VectorCache
-from seeds import DEFAULT_STATEMENTS
+from pledgewatch import matching
+from pledgewatch.demo.server import load_corpus
+from pledgewatch.encoders import Encoder, load_encoder
+from pledgewatch.matching import ArticleText, Matcher, StatementScore
+from pledgewatch.passages import Passage, make_passages
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.statements import load_seed
+from pledgewatch.vector_cache import VectorCache
 
 SEED = load_seed(DEFAULT_STATEMENTS)
 ARTICLES = [ArticleText(a["title"], "\n".join(a["body"])) for a in load_corpus()["articles"][:4]]
@@ -115,7 +114,7 @@ def test_an_unwritable_cache_directory_only_costs_time(
 def test_the_cache_keeps_only_the_texts_in_use_once_it_is_full(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("monitor.vector_cache.MAX_ENTRIES", 2)
+    monkeypatch.setattr("pledgewatch.vector_cache.MAX_ENTRIES", 2)
     encoder = load_encoder("use-multilingual-v3")
     cache = VectorCache(tmp_path, encoder)
     for key in ("a", "b", "c"):

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from monitor.config import Settings
-from monitor.digest.build import DigestData, build_digest
-from monitor.digest.deliver import send_email, write_files
-from monitor.digest.render import render, subject
-from monitor.errors import DeliveryError
-from monitor.statements import Seed
-from storage import queries
-from storage.db import Sessions
+from pledgewatch.digest.build import DigestData, build_digest
+from pledgewatch.digest.deliver import send_email, write_files
+from pledgewatch.digest.render import render, subject
+from pledgewatch.errors import DeliveryError
+from pledgewatch.settings import Settings
+from pledgewatch.statements import Seed
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import Sessions
 
 log = logging.getLogger(__name__)
 RETRY_DAYS = 7  # unsent digests older than this are not retried

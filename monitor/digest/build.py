@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from monitor.statements import Seed
-from storage import queries
-from storage.db import Sessions
+from pledgewatch.statements import Seed
+from pledgewatch.storage import queries
+from pledgewatch.storage.db import Sessions
 
 CONTEXT_CHARS = 160  # of article text shown on each side of the evidence passage
 CHART_DAYS = 30

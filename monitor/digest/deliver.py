@@ -9,8 +9,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from monitor.config import EmailSettings
-from monitor.errors import DeliveryError
+from pledgewatch.errors import DeliveryError
+from pledgewatch.settings import EmailSettings
 
 
 def write_files(out_dir: Path, day: str, contents: Mapping[str, str]) -> list[Path]:

@@ -7,9 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import jinja2
-
-from monitor import charts
-from monitor.digest.build import CHART_DAYS, DigestData
+from pledgewatch import charts
+from pledgewatch.digest.build import CHART_DAYS, DigestData
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("html", "md", "txt")

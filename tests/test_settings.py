@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from config import DEFAULT_CONFIG, DEMO_CONFIG
-from monitor.cli import cli
-from monitor.config import DEFAULT_THRESHOLD, load_settings
-from monitor.errors import ConfigError
+from pledgewatch.cli import cli
+from pledgewatch.config import DEFAULT_CONFIG, DEMO_CONFIG
+from pledgewatch.errors import ConfigError
+from pledgewatch.settings import DEFAULT_THRESHOLD, load_settings
 
 
 def _write(tmp_path: Path, body: str) -> Path:

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from pledgewatch.config import DEFAULT_CONFIG
+from pledgewatch.errors import ConfigError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-
-from monitor.errors import ConfigError
 
 BUNDLED_MODEL = "use-multilingual-v3"
 DEFAULT_THRESHOLD = 0.2615  # the decision's probability cut, calibrated on dev (eval --calibrate)
@@ -155,7 +155,7 @@ def default_database_url() -> str:
 
 def default_config_path() -> Path:
     """The bundled config/pledgewatch.toml (real public feeds)."""
-    return Path(__file__).resolve().parent.parent / "config" / "pledgewatch.toml"
+    return DEFAULT_CONFIG
 
 
 def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
