@@ -32,6 +32,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
+from pledgewatch.app import App
 from pledgewatch.demo.server import DemoServer, Route
 from pledgewatch.encoders import load_encoder
 from pledgewatch.errors import ExtractError, FetchError
@@ -39,14 +40,11 @@ from pledgewatch.evaluation import DEV_SPLIT, TEST_SPLIT
 from pledgewatch.extract import extract_article
 from pledgewatch.fetch import Fetcher
 from pledgewatch.labelled import load_labelled
-from pledgewatch.matching import Matcher
 from pledgewatch.passages import split_sentences
-from pledgewatch.pipeline import Pipeline
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.settings import FetchSettings, Settings, load_settings
 from pledgewatch.statements import load_seed
 from pledgewatch.storage import queries
-from pledgewatch.storage.db import open_database
 
 LANG_FEED = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh"}
 
@@ -276,15 +274,12 @@ def run_pledgewatch(corpus: list[dict[str, Any]], base: str, args: argparse.Name
     settings = settings_for(
         base, args.feeds, database, not args.no_gate, args.feed_concurrency, args.page_workers
     )
-    seed = load_seed(DEFAULT_STATEMENTS)
-    matcher = Matcher(seed, load_encoder("use-multilingual-v3"), settings.matching.threshold)
-    sessions = open_database(database)
-    with Fetcher(settings.fetch) as fetcher:
-        pipeline = Pipeline(settings, sessions, fetcher, matcher)
-        started = time.monotonic()
+    app = App(settings)  # the bundled model and default threshold, as the CLI builds them
+    with app.pipeline() as pipeline:
+        started = time.monotonic()  # the model is loaded and the examples encoded by now
         summary = pipeline.run_once()
         seconds = time.monotonic() - started
-    with sessions() as session:
+    with app.sessions() as session:
         rows = queries.list_matches(session)
         sightings = queries.sighting_articles(session)
     by_article: dict[int, set[str]] = {}

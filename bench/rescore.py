@@ -21,7 +21,8 @@ from pledgewatch.encoders import load_encoder
 from pledgewatch.evaluation import DEV_SPLIT, TEST_SPLIT
 from pledgewatch.labelled import load_labelled
 from pledgewatch.matching import ArticleText, Matcher
-from pledgewatch.pipeline import Pipeline, _pack, _stored_precision
+from pledgewatch.pipeline import Pipeline
+from pledgewatch.scoring import pack, stored_precision
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.settings import DEFAULT_THRESHOLD, Settings
 from pledgewatch.statements import Statement, load_seed
@@ -70,18 +71,19 @@ def main() -> None:
             )
             article_id = queries.add_article(
                 session,
-                [],
-                url=f"https://bench.example/{i}",
-                canonical_url=f"https://bench.example/{i}",
-                title=source.title,
-                text=source.text,
-                language=source.lang,
-                content_hash=hashlib.sha256(f"{i}{source.text}".encode()).hexdigest(),
-                text_origin="page",
+                queries.NewArticle(
+                    url=f"https://bench.example/{i}",
+                    canonical_url=f"https://bench.example/{i}",
+                    title=source.title,
+                    text=source.text,
+                    language=source.lang,
+                    content_hash=hashlib.sha256(f"{i}{source.text}".encode()).hexdigest(),
+                    text_origin="page",
+                ),
             )
             if encoded is not None and encoded.passages:
                 queries.save_vectors(
-                    session, article_id, matcher.model_id, _pack(_stored_precision(encoded))
+                    session, article_id, matcher.model_id, pack(stored_precision(encoded))
                 )
     print(f"stored {args.articles} articles ({n_on} in scope) in {time.monotonic() - started:.1f}s")
 
@@ -89,7 +91,8 @@ def main() -> None:
     pipeline = Pipeline(
         Settings(), sessions, fetcher=None, matcher=Matcher(extended, encoder, DEFAULT_THRESHOLD)
     )  # type: ignore[arg-type]
-    summary = pipeline.rescore(NEW.id)
+    pipeline.sync()  # the new statement into the database, as `pledgewatch rescore` does
+    summary = pipeline.rescorer.rescore(NEW.id)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"rescore --statement {NEW.id}: {summary.articles} articles, {summary.in_scope} in scope, "

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pledgewatch.decision import Decision, fit_decision
 from pledgewatch.encoders import Encoder
 from pledgewatch.eval import EVAL_DIR
-from pledgewatch.labelled import LabelledArticle
+from pledgewatch.labelled import LabelledArticle, load_labelled
 from pledgewatch.matching import SIGNALS, ArticleText, Matcher
 from pledgewatch.seeds import SEEDS_DIR
 
@@ -53,6 +54,17 @@ class Counts:
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The counts and P/R/F1 (rounded) as `eval --format json` shows them."""
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 3),
+            "recall": round(self.recall, 3),
+            "f1": round(self.f1, 3),
+        }
+
 
 @dataclass
 class Report:
@@ -73,6 +85,63 @@ class Report:
     # Threshold-free per language: with recall per language it tells a language the matcher
     # ranks worse from one it ranks as well but scores closer to the threshold.
     average_precision_per_language: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report, figures rounded, as `eval --format json` shows it."""
+        return {
+            "articles": self.articles,
+            "pairs": self.pairs,
+            "micro": self.micro.as_dict(),
+            "average_precision": round(self.average_precision, 3),
+            "average_precision_per_language": {
+                k: round(v, 3) for k, v in self.average_precision_per_language.items()
+            },
+            "hard_negative_match_rate": round(self.hard_negative_rate, 3),
+            "per_statement": {k: v.as_dict() for k, v in self.per_statement.items()},
+            "per_language": {k: v.as_dict() for k, v in self.per_language.items()},
+            "per_label_count": {k: v.as_dict() for k, v in self.per_label_count.items()},
+        }
+
+
+def run_split(
+    matcher: Matcher,
+    split: str,
+    threshold: float | None = None,
+    calibrate_on_dev: bool = False,
+    encoder_quality: bool = True,
+) -> tuple[dict[str, Any], Report]:
+    """`pledgewatch eval`: the matcher measured on a split (a SPLITS name or a labelled TOML
+    file), as JSON-ready data, and its report with unrounded figures.
+
+    ``threshold`` replaces the matcher's global threshold and any absolute per-statement one;
+    ``calibrate_on_dev`` first fits the decision and threshold on the dev split (never on the
+    reported one) and uses them.
+    """
+    seed = matcher.seed
+    ids = [s.id for s in seed.statements]
+    path = SPLITS.get(split) or Path(split)
+    articles = load_labelled(path, ids)
+    result: dict[str, Any] = {"split": str(path), "model": matcher.model_id}
+    if calibrate_on_dev:
+        decision, cut = calibrate(matcher, load_labelled(DEV_SPLIT, ids))
+        seed = replace(seed, decision=decision)
+        matcher = Matcher(seed, matcher.encoder, cut, matcher.options, cache_dir=matcher.cache_dir)
+        result["calibrated"] = {"threshold": cut, "decision": decision.as_toml()}
+        threshold = cut
+    scores = score_all(matcher, articles)
+    thresholds = (
+        seed.thresholds_at(matcher.threshold)
+        if threshold is None
+        else {s.id: threshold + s.threshold_offset for s in seed.statements}
+    )
+    report = evaluate(articles, scores, thresholds)
+    result["report"] = report.as_dict()
+    result["intervals"] = intervals(articles, scores, thresholds)
+    if encoder_quality:
+        data = EVAL_DIR / "data"
+        result["tatoeba_accuracy"] = tatoeba_accuracy(matcher.encoder, data / "tatoeba")
+        result["sts_spearman"] = sts_spearman(matcher.encoder, data / "stsb")
+    return result, report
 
 
 def score_all(matcher: Matcher, articles: Sequence[LabelledArticle]) -> list[dict[str, float]]:

@@ -5,6 +5,7 @@ The only module that imports httpx.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import socket
 import threading
@@ -23,6 +24,8 @@ from pledgewatch.errors import AddressRefused, FetchError
 from pledgewatch.settings import FetchSettings
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
+# What a page must be to be read as an article ("": a server that names no type).
+HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
 # Cloud metadata services answer on these; they are link-local or private anyway, named for clarity.
 METADATA_ADDRESSES = {
     ipaddress.ip_address("169.254.169.254"),
@@ -42,6 +45,22 @@ class Response:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def is_html(self) -> bool:
+        return self.content_type in HTML_TYPES
+
+
+@dataclass(frozen=True)
+class FeedFetch:
+    """A feed fetched with the validators of the last poll, and those to send next time."""
+
+    not_modified: bool  # 304, or the same body as last time (a server ignoring validators)
+    body: bytes
+    content_type: str | None  # the Content-Type header (its charset decides the decoding)
+    etag: str | None
+    last_modified: str | None
+    content_hash: str
 
 
 def address_problem(address: str) -> str | None:
@@ -145,6 +164,27 @@ class Fetcher:
                 continue
             return response
         raise FetchError("too_many_redirects", url, f"more than {self.settings.max_redirects}")
+
+    def get_feed(
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        content_hash: str | None = None,
+    ) -> FeedFetch:
+        """A conditional GET of a feed (If-None-Match, If-Modified-Since); the body's hash
+        catches a server that ignores them."""
+        conditional = {"If-None-Match": etag, "If-Modified-Since": last_modified}
+        response = self.get(url, {k: v for k, v in conditional.items() if v})
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        return FeedFetch(
+            not_modified=response.status == 304 or body_hash == content_hash,
+            body=response.body,
+            content_type=response.headers.get("content-type"),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            content_hash=body_hash,
+        )
 
     def _get_once(self, url: str, headers: dict[str, str], deadline: float) -> Response:
         cap = self.settings.max_bytes

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import random
 import signal
 import socket
 import threading
@@ -25,6 +24,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from pledgewatch.errors import PledgewatchError
+from pledgewatch.health import next_delay
+from pledgewatch.ingest import FeedRef
 from pledgewatch.pipeline import Pipeline, RunSummary
 from pledgewatch.settings import Settings
 from pledgewatch.statements import Seed
@@ -44,23 +45,6 @@ def last_due_digest_day(now: datetime, timezone: str, at: str) -> date:
     hour, minute = (int(part) for part in at.split(":"))
     passed = local.time() >= clock(hour, minute)
     return local.date() - timedelta(days=1 if passed else 2)
-
-
-def next_delay(
-    interval_minutes: float,
-    failures: int,
-    retry_after: float | None,
-    jitter: float,
-    max_backoff_minutes: float,
-) -> timedelta:
-    """The wait before a feed's next poll: its interval with jitter, doubled for each failure
-    in a row (up to max_backoff_minutes), and never sooner than the server's Retry-After."""
-    minutes = min(
-        interval_minutes * 2 ** min(failures, 16), max(max_backoff_minutes, interval_minutes)
-    )
-    minutes *= random.uniform(1 - jitter, 1 + jitter)  # noqa: S311 - spreading, not security
-    seconds = max(minutes * 60, retry_after or 0.0)
-    return timedelta(seconds=seconds)
 
 
 def shut_down_soon(scheduler: BaseScheduler) -> None:
@@ -216,7 +200,7 @@ class Daemon:
                 return
             summary = RunSummary()
             try:
-                summary = self.pipeline.poll_feeds([(f.id, f.url, f.name) for f in due])
+                summary = self.pipeline.poll_feeds([FeedRef(f.id, f.url, f.name) for f in due])
                 self.on_run(summary)
             except PledgewatchError as exc:  # recorded; the feeds come due again
                 log.error("poll failed worker=%s error=%s", self.worker_id, exc)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pledgewatch.storage.models import (
     Article,
@@ -53,6 +54,24 @@ class StatementRow:
     speaker: str
     text: str
     matches: int
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article to store (or the new text and metadata of a stored one)."""
+
+    url: str
+    canonical_url: str
+    text: str
+    content_hash: str
+    text_origin: str  # page | feed
+    title: str | None = None
+    source: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    date_origin: str | None = None  # feed | page | first_seen
+    language: str | None = None
+    extract_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,34 +125,37 @@ def feed_validators(session: Session, feed_id: int) -> Validators:
     return Validators(feed.etag, feed.last_modified, feed.content_hash)
 
 
-def record_feed_result(
-    session: Session,
-    feed_id: int,
-    title: str | None,
-    error: str | None,
-    validators: Validators | None = None,
-    pause_after: int | None = None,
+def record_feed_success(
+    session: Session, feed_id: int, title: str | None, validators: Validators | None
 ) -> None:
-    """A failure is recorded on the feed (paused after `pause_after` in a row); the error
-    counter resets after a success. New validators are saved only for a body that changed."""
+    """A poll that worked: the failure count resets. New validators are saved only for a body
+    whose every entry was processed."""
     feed = session.get_one(Feed, feed_id)
-    now = utcnow()
-    feed.last_polled_at = now
-    if error is None:
-        feed.last_success_at = now
-        feed.last_error = None
-        feed.error_count = 0
-        if title:
-            feed.title = title[:500]
-        if validators is not None:
-            feed.etag, feed.last_modified = validators.etag, validators.last_modified
-            feed.content_hash = validators.content_hash
-        return
+    feed.last_polled_at = feed.last_success_at = utcnow()
+    feed.last_error = None
+    feed.error_count = 0
+    if title:
+        feed.title = title[:500]
+    if validators is not None:
+        feed.etag, feed.last_modified = validators.etag, validators.last_modified
+        feed.content_hash = validators.content_hash
+
+
+def record_feed_failure(session: Session, feed_id: int, error: str) -> int:
+    """A poll that failed; the feed's failures in a row."""
+    feed = session.get_one(Feed, feed_id)
+    feed.last_polled_at = utcnow()
     feed.error_count = (feed.error_count or 0) + 1
     feed.last_error = error
-    if pause_after and feed.error_count >= pause_after and not feed.paused:
+    return feed.error_count
+
+
+def pause_feed(session: Session, feed_id: int, reason: str) -> None:
+    """Stop polling a feed until `feeds resume`; the reason becomes its last error."""
+    feed = session.get_one(Feed, feed_id)
+    if not feed.paused:
         feed.paused = True
-        feed.last_error = f"{error} (paused after {feed.error_count} failures in a row)"
+        feed.last_error = reason
 
 
 def seen_guids(session: Session, feed_id: int) -> dict[str, tuple[int, datetime | None]]:
@@ -152,25 +174,34 @@ def revise_article(
     feed_id: int,
     guid: str,
     entry_updated: datetime | None,
-    **fields: object,
+    new: NewArticle,
 ) -> bool:
-    """Keep the article's current text as a revision and take the new one; False (and only the
-    stamp noted) when the text did not change."""
+    """Keep the article's current text as a revision and take the new title and text; False
+    (and only the stamp noted) when the text did not change."""
     article = session.get_one(Article, article_id)
     sighting = session.scalars(
         select(Sighting).where(Sighting.feed_id == feed_id, Sighting.guid == guid)
     ).first()
     if sighting is not None:
         sighting.entry_updated = entry_updated
-    if fields.get("content_hash") == article.content_hash:
+    if new.content_hash == article.content_hash:
         return False
-    _replace_text(session, article, fields)
+    _replace_text(
+        session, article, {"title": new.title, "text": new.text, "content_hash": new.content_hash}
+    )
     return True
 
 
-def upgrade_article(session: Session, article_id: int, **fields: object) -> None:
-    """A stored copy kept from its feed text takes another copy's page (URL, text, metadata);
-    the feed text is kept as a revision."""
+def upgrade_article(
+    session: Session, article_id: int, new: NewArticle, *, keep_url: bool, keep_date: bool
+) -> None:
+    """A stored copy kept from its feed text takes another copy's page (URL unless keep_url,
+    text, metadata, date unless keep_date); the feed text is kept as a revision."""
+    fields = asdict(new)
+    if keep_url:
+        del fields["url"], fields["canonical_url"]
+    if keep_date:
+        del fields["published"], fields["date_origin"]
     _replace_text(session, session.get_one(Article, article_id), fields)
     session.execute(delete(Fingerprint).where(Fingerprint.article_id == article_id))
     session.execute(delete(FingerprintBand).where(FingerprintBand.article_id == article_id))
@@ -313,18 +344,20 @@ def article_sources(session: Session, article_ids: Iterable[int]) -> dict[int, l
     return sources
 
 
-def add_article_once(session: Session, matches: Sequence[NewMatch], **fields: object) -> int | None:
+def add_article_once(
+    session: Session, new: NewArticle, matches: Sequence[NewMatch] = ()
+) -> int | None:
     """add_article, or None when another worker stored the same canonical URL meanwhile."""
     try:
         with session.begin_nested():
-            return add_article(session, matches, **fields)
+            return add_article(session, new, matches)
     except IntegrityError:
         return None
 
 
-def add_article(session: Session, matches: Sequence[NewMatch], **fields: object) -> int:
+def add_article(session: Session, new: NewArticle, matches: Sequence[NewMatch] = ()) -> int:
     """Insert an article with its matches; returns the article id."""
-    article = Article(**fields)
+    article = Article(**asdict(new))
     session.add(article)
     session.flush()
     session.add_all(_new_match(article.id, m) for m in matches)
@@ -560,10 +593,16 @@ def article_texts(session: Session, article_ids: Iterable[int]) -> dict[int, str
     return dict(session.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all())
 
 
+class ArticleTextRow(NamedTuple):
+    id: int
+    title: str | None
+    text: str
+
+
 def article_batches(
     session: Session, batch_size: int = 200, only: Sequence[int] | None = None
-) -> Iterator[list[tuple[int, str | None, str]]]:
-    """All stored articles (or these ids) as (id, title, text), in id order, a batch at a time."""
+) -> Iterator[list[ArticleTextRow]]:
+    """All stored articles (or these ids), in id order, a batch at a time."""
     last = 0
     while True:
         query = select(Article.id, Article.title, Article.text).where(Article.id > last)
@@ -572,7 +611,7 @@ def article_batches(
         rows = session.execute(query.order_by(Article.id).limit(batch_size)).all()
         if not rows:
             return
-        yield [(r.id, r.title, r.text) for r in rows]
+        yield [ArticleTextRow(r.id, r.title, r.text) for r in rows]
         last = rows[-1].id
 
 

@@ -45,7 +45,7 @@ def _add(session: Any, n: int, statement: str, score: float, **fields: Any) -> N
     match = queries.NewMatch(
         statement, score, f"The evidence sentence number {n} is here.", 1, "m@1"
     )
-    queries.add_article(session, [match], **article)
+    queries.add_article(session, queries.NewArticle(**article), [match])  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from pledgewatch.cli import _pipeline, cli
+from pledgewatch.app import App
+from pledgewatch.cli import cli
 from pledgewatch.settings import load_settings
 
 
@@ -103,8 +104,8 @@ def test_a_running_pipeline_takes_up_verdicts_given_meanwhile(crawled: Path) -> 
     command, and the pipeline's next pass compares articles with it (no restart)."""
     statement, url, before = _verdict_that_lowers_another(crawled)
     settings = load_settings(crawled)
-    with _pipeline(settings) as running:
+    with App(settings).pipeline() as running:
         _invoke(crawled, "feedback", "mark", url, statement, "--no")
-        running.rescore()
+        running.rescorer.rescore()
     after = _matched_by_statement(crawled).get(statement, {})
     assert any(after.get(u, -1.0) < before[u] for u in before if u != url)

@@ -1,4 +1,4 @@
-"""The package as users get it: a plain (not editable) `pip install .`, run away from the source tree."""
+"""The package as users get it: a plain `pip install .` (not editable), used away from the repo."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pledgewatch.cli import EXIT_SOME_FAILED, cli
 from pledgewatch.demo.server import DemoServer, Route, render_feed
-from pledgewatch.scheduler import next_delay
+from pledgewatch.health import next_delay
 
 from tests.conftest import write_config
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 
-def _article(url: str, **extra: object) -> dict[str, object]:
+def _article(url: str, **extra: object) -> queries.NewArticle:
     fields: dict[str, object] = {
         "url": url + "?utm_source=rss",
         "canonical_url": url,
@@ -27,7 +27,7 @@ def _article(url: str, **extra: object) -> dict[str, object]:
         "text_origin": "page",
     }
     fields.update(extra)
-    return fields
+    return queries.NewArticle(**fields)  # type: ignore[arg-type]
 
 
 def _statements(session) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +110,7 @@ def test_article_with_matches_and_filters(database_url: str) -> None:
             queries.NewMatch("energy-supplier", 0.41, "Russia is the top supplier.", 2, "m@1"),
             queries.NewMatch("un-central-role", 0.27, "The UN at the centre.", 0, "m@1"),
         ]
-        article_id = queries.add_article(session, matches, **_article("https://a.org/x"))
+        article_id = queries.add_article(session, _article("https://a.org/x"), matches)
         queries.add_sighting(session, feed.id, article_id, "guid-1")
         queries.add_sighting(session, feed.id, article_id, "guid-1")  # idempotent
     with sessions() as session:
@@ -155,24 +155,21 @@ def test_times_are_stored_as_utc(database_url: str) -> None:
     with sessions.begin() as session:
         queries.add_article(
             session,
-            [],
-            **_article("https://a.org/t", published=datetime(2025, 5, 8, 19, tzinfo=paris)),
+            _article("https://a.org/t", published=datetime(2025, 5, 8, 19, tzinfo=paris)),
         )
     with sessions() as session:
         row = session.scalars(select(Article)).one()
         assert row.published == datetime(2025, 5, 8, 17, tzinfo=UTC)
     with sessions.begin() as session, pytest.raises(StatementError, match="naive"):
-        queries.add_article(
-            session, [], **_article("https://a.org/n", published=datetime(2025, 1, 1))
-        )
+        queries.add_article(session, _article("https://a.org/n", published=datetime(2025, 1, 1)))
 
 
 def test_duplicates_are_refused_by_the_schema(database_url: str) -> None:
     sessions = open_database(database_url)
     with sessions.begin() as session:
-        queries.add_article(session, [], **_article("https://a.org/d"))
+        queries.add_article(session, _article("https://a.org/d"))
     with pytest.raises(IntegrityError), sessions.begin() as session:
-        queries.add_article(session, [], **_article("https://a.org/d"))
+        queries.add_article(session, _article("https://a.org/d"))
     with sessions() as session:
         assert queries.count_rows(session)["articles"] == 1
 
@@ -191,10 +188,10 @@ def test_add_article_once_yields_to_a_concurrent_insert(database_url: str) -> No
     sessions = open_database(database_url)
     with sessions.begin() as first, sessions.begin() as second:
         assert queries.find_article_id(second, "https://a.org/race") is None
-        first_id = queries.add_article_once(first, [], **_article("https://a.org/race"))
+        first_id = queries.add_article_once(first, _article("https://a.org/race"))
         assert first_id is not None
         first.commit()
-        assert queries.add_article_once(second, [], **_article("https://a.org/race")) is None
+        assert queries.add_article_once(second, _article("https://a.org/race")) is None
         assert queries.find_article_id(second, "https://a.org/race") == first_id
     with sessions() as session:
         assert queries.count_rows(session)["articles"] == 1

@@ -1,0 +1,64 @@
+"""The app factory: settings -> database -> seed -> encoder -> matcher -> pipeline.
+
+The one place that builds the object graph, for the CLI, the daemon, benchmarks and tests::
+
+    app = App(load_settings(path))  # pledgewatch.settings.load_settings
+    with app.pipeline() as pipeline:
+        pipeline.run_once()
+
+Every part is built on first use, once: a command that only queries the database never loads
+the model, and one that reads no database (eval) never opens it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from pledgewatch.encoders import Encoder, load_encoder
+from pledgewatch.fetch import Fetcher
+from pledgewatch.matching import Matcher
+from pledgewatch.pipeline import Pipeline
+from pledgewatch.seeds import DEFAULT_STATEMENTS
+from pledgewatch.settings import Settings
+from pledgewatch.statements import Seed, load_seed
+from pledgewatch.storage.db import Sessions, open_database
+
+
+class App:
+    """One configuration's database, seed, encoder, matcher and pipelines."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """The database, migrated to the newest schema."""
+        return open_database(self.settings.database.url)
+
+    @cached_property
+    def seed(self) -> Seed:
+        """The configured statements file, else the bundled seed."""
+        return load_seed(self.settings.matching.statements or DEFAULT_STATEMENTS)
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        """The configured model (loaded here: seconds, and memory)."""
+        matching = self.settings.matching
+        return load_encoder(matching.model, matching.device, matching.batch_size)
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        """The configured threshold, comparing articles with the seed's examples."""
+        matching = self.settings.matching
+        return Matcher(self.seed, self.encoder, matching.threshold, cache_dir=matching.cache_dir)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[Pipeline]:
+        """A pipeline with its own HTTP client, closed on exit."""
+        sessions = self.sessions  # the database first: a bad URL fails before the model loads
+        # Verdicts stored by analysts join the seed's examples on each pass: no restart.
+        matcher = self.matcher
+        with Fetcher(self.settings.fetch) as fetcher:
+            yield Pipeline(self.settings, sessions, fetcher, matcher)

@@ -1,0 +1,5 @@
+"""`python -m pledgewatch.cli`."""
+
+from pledgewatch.cli import main
+
+main()

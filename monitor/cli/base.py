@@ -1,0 +1,103 @@
+"""The command group, its logging, and what every command shares: the app and clean errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pledgewatch import __version__
+from pledgewatch.app import App
+from pledgewatch.errors import ConfigError, PledgewatchError
+from pledgewatch.settings import load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+# `run --once` finished, but some feed or page failed (everything else was processed).
+EXIT_SOME_FAILED = 3
+
+
+def fail_cleanly(func: F) -> F:
+    """Turn Pledgewatch errors into one clear line on stderr and a non-zero exit."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration: {exc}") from None
+        except PledgewatchError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(
+    epilog="Example: pledgewatch --config config/demo.toml run --once",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, prog_name="pledgewatch")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="PLEDGEWATCH_CONFIG",
+    help="TOML configuration file (default: $PLEDGEWATCH_CONFIG, else the bundled one).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="json: one JSON object per line, for log collectors.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: str) -> None:
+    """Pledgewatch: follow-up coverage of a seed article's statements, across languages."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for chatty in ("httpx", "apscheduler.executors.default"):  # one line per request or job
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+    ctx.obj = {"config_path": config_path, "verbose": verbose, "log_format": log_format}
+
+
+class JsonFormatter(logging.Formatter):
+    """time, level, logger, message (and the exception) as one JSON line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def app_of(ctx: click.Context, default_config: Path | None = None) -> App:
+    """The app of --config (else ``default_config``, else $PLEDGEWATCH_CONFIG or the bundled
+    file); settings are read here, inside the command, so that their errors fail cleanly."""
+    return App(load_settings(ctx.obj["config_path"] or default_config))
+
+
+def parse_day(value: str | None, end: bool = False) -> datetime | None:
+    """A --since/--until/--date day as UTC midnight (``end``: the midnight after it)."""
+    if value is None:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-05-09") from None
+    return day + timedelta(days=1) if end else day

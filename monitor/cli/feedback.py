@@ -1,0 +1,97 @@
+"""`pledgewatch feedback`: analysts' verdicts (mark, clear, list)."""
+
+from __future__ import annotations
+
+import click
+from pledgewatch.app import App
+from pledgewatch.cli import output
+from pledgewatch.cli.base import app_of, cli, fail_cleanly
+from pledgewatch.errors import PledgewatchError
+from pledgewatch.pipeline import Pipeline
+from pledgewatch.statements import require_statement
+from pledgewatch.storage import queries
+
+
+@cli.group()
+def feedback() -> None:
+    """Analysts' verdicts: does an article report on a statement?
+
+    A verdict decides the article's own match, and the article becomes a labelled example that
+    new articles are compared with (run `pledgewatch rescore` to apply it to stored ones).
+    Example: pledgewatch feedback mark 42 energy-supplier --no
+    """
+
+
+@feedback.command("mark")
+@click.argument("article")
+@click.argument("statement")
+@click.option("--yes/--no", "relevant", required=True, help="It reports on it, or it does not.")
+@click.pass_context
+@fail_cleanly
+def feedback_mark(ctx: click.Context, article: str, statement: str, relevant: bool) -> None:
+    """Record a verdict on ARTICLE (id or URL) for STATEMENT and re-score that article."""
+    app = app_of(ctx)
+    require_statement(app.seed, statement)
+    article_id = _stored_article(app, article)
+    with app.pipeline() as pipeline:
+        pipeline.sync()  # the statement must exist in the database
+        with app.sessions.begin() as session:
+            queries.set_feedback(session, article_id, statement, relevant)
+        _rescore_one(pipeline, article_id, statement)
+
+
+@feedback.command("clear")
+@click.argument("article")
+@click.argument("statement", required=False)
+@click.pass_context
+@fail_cleanly
+def feedback_clear(ctx: click.Context, article: str, statement: str | None) -> None:
+    """Forget the verdicts on ARTICLE (or on one STATEMENT) and re-score that article."""
+    app = app_of(ctx)
+    article_id = _stored_article(app, article)
+    with app.pipeline() as pipeline:
+        pipeline.sync()  # the seed's statements must exist in the database to be re-scored
+        with app.sessions.begin() as session:
+            cleared = queries.clear_feedback(session, article_id, statement)
+        click.echo(f"{cleared} verdicts cleared")
+        _rescore_one(pipeline, article_id, statement)
+
+
+@feedback.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.pass_context
+@fail_cleanly
+def feedback_list(ctx: click.Context, fmt: str) -> None:
+    """Every verdict, newest first. Example: pledgewatch feedback list"""
+    with app_of(ctx).sessions() as session:
+        rows = queries.list_feedback(session)
+    records = [
+        {
+            "article": r.article_id,
+            "statement": r.statement_id,
+            "verdict": "yes" if r.relevant else "no",
+            "title": r.title,
+            "url": r.url,
+            "at": output.plain(r.created_at),
+        }
+        for r in rows
+    ]
+    output.emit(records, fmt, ["article", "statement", "verdict", "title", "url", "at"])
+
+
+def _stored_article(app: App, ref: str) -> int:
+    with app.sessions() as session:
+        found = queries.find_article(session, ref)
+        if found is None:
+            raise PledgewatchError(f"no stored article with id or URL {ref!r}")
+        return found.id
+
+
+def _rescore_one(pipeline: Pipeline, article_id: int, statement: str | None) -> None:
+    """The article's own matches follow its verdicts at once (its own example is not used)."""
+    pipeline.rescorer.rescore(statement, articles=[article_id])
+    with pipeline.sessions() as session:
+        detail = queries.article_detail(session, str(article_id))
+    assert detail is not None
+    matched = [m.statement_id for m in detail.matches]
+    click.echo(f"article {article_id} now matches: {', '.join(matched) or 'nothing'}")

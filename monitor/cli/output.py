@@ -1,0 +1,291 @@
+"""Everything the commands print: tables, JSON/JSONL/CSV, summary lines, dates for display."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:  # types only: printing imports none of the machinery
+    from pledgewatch.matching import StatementScore
+    from pledgewatch.pipeline import RunSummary
+    from pledgewatch.rescoring import RescoreSummary
+    from pledgewatch.storage import queries
+
+MATCH_COLUMNS = [
+    "statement_id",
+    "score",
+    "published",
+    "date_origin",
+    "language",
+    "source",
+    "title",
+    "article_url",
+    "passage",
+    "position",
+    "model",
+    "found_at",
+]
+
+
+def plain(value: Any) -> Any:
+    """A datetime as ISO 8601 text (JSON and tables); anything else as it is."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def record(row: Any, columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """A dataclass row as a plain dict (only ``columns`` when given)."""
+    return {k: plain(v) for k, v in asdict(row).items() if columns is None or k in columns}
+
+
+def clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def emit(records: list[dict[str, Any]], fmt: str, table_columns: Sequence[str]) -> None:
+    """Records as json, jsonl, csv (every field) or a table (``table_columns``)."""
+    if fmt == "json":
+        emit_json(records)
+    elif fmt == "jsonl":
+        for r in records:
+            click.echo(json.dumps(r, ensure_ascii=False))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(records[0]) if records else table_columns)
+        writer.writeheader()
+        writer.writerows(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+                for k, v in r.items()
+            }
+            for r in records
+        )
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        table(records, table_columns)
+
+
+def table(records: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not records:
+        click.echo("(none)")
+        return
+    cells = [
+        [clip(str(r.get(c) if r.get(c) is not None else ""), 60) for c in columns] for r in records
+    ]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def published(when: datetime | None, origin: str | None) -> str:
+    """'2026-12-06 07:10 UTC', and where the date came from when neither feed nor page gave one."""
+    if when is None:
+        return "unknown"
+    stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{stamp} (no date given: first seen)" if origin == "first_seen" else stamp
+
+
+def print_summary(summary: RunSummary, errors: bool = True) -> None:
+    """What a poll did, one line per kind of outcome (failures on stderr with ``errors``)."""
+    click.echo(
+        f"polled {summary.feeds_polled} feeds ({summary.feeds_failed} failed, "
+        f"{summary.feeds_unchanged} unchanged), "
+        f"{summary.entries_seen} new entries, {summary.articles_new} new articles, "
+        f"{summary.matches_new} new matches in {summary.seconds:.1f}s "
+        f"({summary.articles_per_second:.1f} articles/s)"
+    )
+    if summary.entries_gated:
+        click.echo(
+            f"  {summary.entries_gated} pages not fetched: the gate judged their entry off "
+            "topic (stored from the feed text)"
+        )
+    if summary.revised:
+        click.echo(f"  {summary.revised} articles changed and were scored again (revision kept)")
+    if summary.duplicates:
+        click.echo(
+            f"  {summary.duplicates} entries were stories already stored (also published by)"
+        )
+    if summary.upgraded:
+        click.echo(
+            f"  {summary.upgraded} entries gave their page to a stored copy that had only its "
+            "feed text (scored again)"
+        )
+    if summary.pages_failed:
+        click.echo(
+            f"  {summary.pages_failed} pages failed (the feed's text stands in where it has any)"
+        )
+    if summary.entries_failed:
+        click.echo(
+            f"  {summary.entries_failed} entries failed (page failed, no feed text): "
+            "tried again next poll"
+        )
+    for reason, count in sorted(summary.entries_skipped.items()):
+        click.echo(f"  {count} entries skipped: {reason}")
+    for statement_id, count in sorted(summary.matches_by_statement.items()):
+        click.echo(f"  {statement_id}: {count} new")
+    for error in summary.errors if errors else ():
+        click.echo(f"  error: {error}", err=True)
+
+
+def print_rescore(summary: RescoreSummary) -> None:
+    click.echo(
+        f"rescored {summary.articles} articles ({summary.in_scope} in scope, "
+        f"{summary.encoded} encoded anew) in {summary.seconds:.1f}s: "
+        f"{summary.added} new matches, {summary.removed} no longer matching"
+    )
+
+
+def run_line(r: queries.RunRow) -> str:
+    """One stored run: when, how long, and what became of its entries."""
+    seconds = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
+    took = f"{seconds:.1f}s" if seconds is not None else "unfinished"
+    return (
+        f"run {r.id} at {r.started_at:%Y-%m-%d %H:%M} ({took}): {r.feeds_polled} feeds "
+        f"({r.feeds_failed} failed), {r.entries_seen} new entries: {r.articles_new} new, "
+        f"{r.duplicates} duplicates, {r.upgraded} upgraded, {r.entries_failed} failed, "
+        f"{r.entries_skipped} skipped; {r.pages_failed} pages failed; {r.matches_new} matches"
+    )
+
+
+def error_kind(error: str) -> str:
+    """'page URL: http_404 (HTTP 404)' -> 'page http_404'."""
+    where, _, rest = error.partition(" ")
+    return f"{where} {rest.partition(': ')[2].split(' ')[0]}"
+
+
+def article_record(
+    detail: queries.ArticleDetail,
+    explained: tuple[list[StatementScore], dict[str, bool]] | None = None,
+) -> dict[str, Any]:
+    """`show --format json`: the article, its matches and (``explained``) every score."""
+    shown = {k: plain(v) for k, v in asdict(detail).items() if k != "matches"}
+    shown["matches"] = [record(m, MATCH_COLUMNS) for m in detail.matches]
+    if explained is not None:
+        scores, verdicts = explained
+        shown["scores"] = [asdict(s) | {"verdict": verdicts.get(s.statement_id)} for s in scores]
+    return shown
+
+
+def print_article(detail: queries.ArticleDetail) -> None:
+    """`show` as text: the article, where its text and date came from, and its matches."""
+    click.echo(f"{detail.title}\n{detail.url}")
+    click.echo(
+        f"source {detail.source} · {detail.language} · published "
+        f"{published(detail.published, detail.date_origin)} · text from the {detail.text_origin}"
+    )
+    if detail.extract_error:
+        click.echo(f"page problem: {detail.extract_error}")
+    click.echo(f"carried by: {', '.join(detail.carried_by) or '-'}")
+    for m in detail.matches:
+        click.echo(f"\n{m.statement_id}  score {m.score:.3f}  ({m.model})")
+        click.echo(f"  « {m.passage} »")
+    if not detail.matches:
+        click.echo("\nno matches")
+
+
+def print_scores(scores: list[StatementScore], verdicts: dict[str, bool], stored: set[str]) -> None:
+    """`show --scores`: each statement's score against its bar, and what decided it."""
+    if not scores:
+        click.echo("\nscores: none (out of the seed's scope: it does not name every scope group)")
+        return
+    click.echo("\nscores (score / the statement's bar)")
+    for s in sorted(scores, key=lambda s: -s.score):
+        status = _score_status(s, verdicts.get(s.statement_id))
+        click.echo(f"  {s.score:6.3f} / {s.threshold:.3f}  {s.statement_id:24s} {status}")
+        click.echo(f"      « {clip(s.passage, 90)} »")
+    now = {s.statement_id for s in scores if verdicts.get(s.statement_id, s.matched)}
+    if now != stored:
+        click.echo("the stored matches predate these settings: `pledgewatch rescore` updates them")
+
+
+def _score_status(score: StatementScore, verdict: bool | None) -> str:
+    """What decided the statement's match on this article: an analyst, or its score."""
+    if verdict is not None:
+        return f"analyst: {'yes' if verdict else 'no'}"
+    return "matched" if score.matched else "below its bar"
+
+
+def print_status(report: dict[str, Any], last_run: queries.RunRow | None) -> None:
+    """`status` as text: the feeds' table, totals, last digest and run, live workers."""
+    table(
+        report["feeds"],
+        ["name", "url", "paused", "last_success_at", "error_count", "last_error", "next_poll_at"],
+    )
+    totals = report["totals"]
+    click.echo(
+        f"\n{totals['feeds']} feeds, {totals['articles']} articles, {totals['matches']} matches"
+    )
+    if digest := report["last_digest"]:
+        sent = digest["sent_at"] or f"not sent ({digest['send_error'] or 'no email'})"
+        click.echo(f"last digest: {digest['day']}, {digest['matches']} matches, sent {sent}")
+    if last_run:
+        kinds = Counter(error_kind(e) for e in last_run.errors)
+        failures = ", ".join(f"{kind} x{n}" for kind, n in kinds.most_common())
+        click.echo(f"last {run_line(last_run)}" + (f"\n  failures: {failures}" if kinds else ""))
+    click.echo(f"live workers: {len(report['workers'])}")
+    for w in report["workers"]:
+        click.echo(f"  {w['id']} since {w['started_at']}, heartbeat {w['heartbeat_at']}")
+
+
+def print_eval(result: dict[str, Any]) -> None:
+    """`eval` as text: micro P/R/F1, AP, intervals, the breakdowns, the encoder's quality."""
+    report = result["report"]
+    micro = report["micro"]
+    click.echo(
+        f"{result['split']} — {report['articles']} articles, {report['pairs']} pairs, "
+        f"model {result['model']}"
+    )
+    if "calibrated" in result:
+        click.echo(
+            f"calibrated on dev: [matching] threshold = {result['calibrated']['threshold']}; "
+            "the statements file's decision:\n" + result["calibrated"]["decision"]
+        )
+    click.echo(
+        f"micro  P {micro['precision']:.3f}  R {micro['recall']:.3f}  F1 {micro['f1']:.3f}"
+        f"  (tp {micro['tp']}, fp {micro['fp']}, fn {micro['fn']})"
+    )
+    per_language_ap = ", ".join(
+        f"{k} {v:.3f}" for k, v in report["average_precision_per_language"].items()
+    )
+    click.echo(
+        f"average precision {report['average_precision']:.3f} ({per_language_ap}); "
+        f"hard negatives matched {report['hard_negative_match_rate']:.0%}"
+    )
+    names = {
+        "precision": "P",
+        "recall": "R",
+        "f1": "F1",
+        "hard_negative_match_rate": "hard negatives matched",
+    }
+    spans = [
+        f"{names.get(name, name.replace('_', ' '))} {low:.2f}–{high:.2f}"
+        for name, (low, high) in result["intervals"].items()
+    ]
+    click.echo("95% intervals (stories resampled): " + ", ".join(spans))
+    for title, key in (
+        ("per statement", "per_statement"),
+        ("per language", "per_language"),
+        (
+            "positive articles, by how many statements they report on (all, per language)",
+            "per_label_count",
+        ),
+    ):
+        rows = [{"name": k, **v} for k, v in report[key].items()]
+        click.echo(f"\n{title}:")
+        table(rows, ["name", "precision", "recall", "f1", "tp", "fp", "fn"])
+    if "tatoeba_accuracy" in result:
+        tatoeba = ", ".join(f"{k}→en {v:.3f}" for k, v in result["tatoeba_accuracy"].items())
+        sts = ", ".join(f"{k} {v:.3f}" for k, v in result["sts_spearman"].items())
+        click.echo(f"\nencoder: Tatoeba accuracy {tatoeba}\nencoder: STS Spearman {sts}")

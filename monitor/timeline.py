@@ -1,0 +1,76 @@
+"""Matching articles counted per period (day, ISO week or month) and per statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pledgewatch import charts
+
+if TYPE_CHECKING:  # a type only: this module reads rows, never the database
+    from pledgewatch.storage.queries import MatchRow
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Distinct articles per period and statement, and per period over all statements."""
+
+    by: str  # day, week or month
+    periods: list[str]
+    statements: list[str]
+    counts: dict[str, dict[str, int]]  # period -> statement -> articles (absent: none)
+    articles: dict[str, int]  # period -> articles matching any statement
+
+    def records(self) -> list[dict[str, Any]]:
+        """One row per period: its label, each statement's count and the articles'."""
+        return [
+            {
+                self.by: p,
+                **{sid: self.counts[p].get(sid, 0) for sid in self.statements},
+                "articles": self.articles[p],
+            }
+            for p in self.periods
+        ]
+
+    def save_chart(self, path: Path) -> None:
+        """Stacked bars per period, one colour per statement (.png or .svg)."""
+        series = {
+            sid: [self.counts[p].get(sid, 0) for p in self.periods] for sid in self.statements
+        }
+        figure = charts.stacked_bars(
+            self.periods, series, f"Matching articles per {self.by}", "articles"
+        )
+        charts.save(figure, path)
+
+
+def count_by_period(rows: Iterable[MatchRow], by: str) -> Timeline:
+    """Each match counted in the period of its article's publication (else when it was found);
+    an article with several matches of one statement counts once."""
+    rows = list(rows)
+    seen: dict[str, dict[str, set[int]]] = {}
+    for row in rows:
+        when = row.published or row.found_at
+        seen.setdefault(period(when, by), {}).setdefault(row.statement_id, set()).add(
+            row.article_id
+        )
+    periods = sorted(seen)
+    return Timeline(
+        by=by,
+        periods=periods,
+        statements=sorted({r.statement_id for r in rows}),
+        counts={p: {sid: len(ids) for sid, ids in seen[p].items()} for p in periods},
+        articles={p: len(set().union(*seen[p].values())) for p in periods},
+    )
+
+
+def period(when: datetime, by: str) -> str:
+    """'2025-05-09' (day), '2025-W19' (ISO week) or '2025-05' (month)."""
+    if by == "day":
+        return when.date().isoformat()
+    if by == "week":
+        year, week, _ = when.isocalendar()
+        return f"{year}-W{week:02d}"
+    return when.strftime("%Y-%m")
