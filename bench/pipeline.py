@@ -44,7 +44,8 @@ from pledgewatch.passages import split_sentences
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.settings import FetchSettings, Settings, load_settings
 from pledgewatch.statements import load_seed
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import sighting_articles
+from pledgewatch.storage.matches import list_matches
 
 LANG_FEED = {"en": "en", "fr": "fr", "ru": "ru", "zh": "zh"}
 
@@ -280,8 +281,8 @@ def run_pledgewatch(corpus: list[dict[str, Any]], base: str, args: argparse.Name
         summary = pipeline.run_once()
         seconds = time.monotonic() - started
     with app.sessions() as session:
-        rows = queries.list_matches(session)
-        sightings = queries.sighting_articles(session)
+        rows = list_matches(session)
+        sightings = sighting_articles(session)
     by_article: dict[int, set[str]] = {}
     for row in rows:
         by_article.setdefault(row.article_id, set()).add(row.statement_id)

@@ -26,8 +26,9 @@ from pledgewatch.scoring import pack, stored_precision
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.settings import DEFAULT_THRESHOLD, Settings
 from pledgewatch.statements import Statement, load_seed
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import NewArticle, add_article
 from pledgewatch.storage.db import open_database
+from pledgewatch.storage.vectors import save_vectors
 
 NEW = Statement(
     id="power-of-siberia-2",
@@ -69,9 +70,9 @@ def main() -> None:
                 if i < n_on
                 else (off_topic[i % len(off_topic)], None)
             )
-            article_id = queries.add_article(
+            article_id = add_article(
                 session,
-                queries.NewArticle(
+                NewArticle(
                     url=f"https://bench.example/{i}",
                     canonical_url=f"https://bench.example/{i}",
                     title=source.title,
@@ -82,9 +83,7 @@ def main() -> None:
                 ),
             )
             if encoded is not None and encoded.passages:
-                queries.save_vectors(
-                    session, article_id, matcher.model_id, pack(stored_precision(encoded))
-                )
+                save_vectors(session, article_id, matcher.model_id, pack(stored_precision(encoded)))
     print(f"stored {args.articles} articles ({n_on} in scope) in {time.monotonic() - started:.1f}s")
 
     extended = replace(seed, statements=(*seed.statements, NEW))

@@ -12,7 +12,7 @@ from pledgewatch.extract import Extracted, html_to_text
 from pledgewatch.feeds import FeedEntry
 from pledgewatch.language import decide
 from pledgewatch.matching import ArticleText
-from pledgewatch.storage.queries import NewArticle
+from pledgewatch.storage.articles import NewArticle
 from pledgewatch.urls import canonical_url
 
 

@@ -19,7 +19,13 @@ from pledgewatch.dedupe import (
 )
 from pledgewatch.feeds import FeedEntry
 from pledgewatch.passages import text_weight
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import (
+    find_article_id,
+    fingerprint_candidates,
+    has_failed_copies,
+    stored_copies,
+    stored_copy_by_guid,
+)
 from pledgewatch.storage.db import Session
 from pledgewatch.urls import canonical_url
 
@@ -40,9 +46,9 @@ class Sorted:
 def known_before_fetching(session: Session, entry: FeedEntry) -> tuple[int | None, bool]:
     """The stored article an entry is by its URL or GUID (None: none), and whether that copy
     has only its feed text, so that this entry's page should be fetched to replace it."""
-    known = queries.find_article_id(session, canonical_url(entry.link or entry.guid))
+    known = find_article_id(session, canonical_url(entry.link or entry.guid))
     if known is None and global_guid(entry.guid):
-        copy = queries.stored_copy_by_guid(session, entry.guid)
+        copy = stored_copy_by_guid(session, entry.guid)
         if copy is not None:
             return copy.id, copy.page_failed
     return known, False
@@ -52,13 +58,13 @@ def sort_batch(session: Session, articles: list[Article]) -> Sorted:
     """New stories, upgrades (upgrade_of set), copies of stored stories and echoes of a story
     earlier in this batch; fingerprints (print_) set on the stories."""
     result = Sorted()
-    failed_copies = queries.has_failed_copies(session)  # else no summary is compared
+    failed_copies = has_failed_copies(session)  # else no summary is compared
     for article in articles:
         replaces = article.replaces
         if replaces is None and global_guid(article.entry.guid):
             # Its GUID's copy may have been stored since it was looked up (another feed polled
             # side by side).
-            copy = queries.stored_copy_by_guid(session, article.entry.guid)
+            copy = stored_copy_by_guid(session, article.entry.guid)
             if copy is not None and (not article.from_page or not copy.from_feed):
                 result.copies.append((article, copy.id))
                 continue
@@ -101,18 +107,18 @@ def _stored_twin(
     """The stored copy of a fetched page's story, and whether that copy has only its feed
     text: a stored text near this page's, or (where some copy's page failed) a stored feed
     text near this entry's summary that the page contains."""
-    signatures = queries.fingerprint_candidates(session, print_.bands)
+    signatures = fingerprint_candidates(session, print_.bands)
     near = [i for i, sig in signatures.items() if same(sig, print_)]
     if near:
-        copies = queries.stored_copies(session, near)
+        copies = stored_copies(session, near)
         page_copies = [i for i in near if not copies[i].from_feed]
         return (page_copies[0], False) if page_copies else (near[0], True)
     if not failed_copies or text_weight(article.feed_text) < MIN_SUMMARY_CHARS:
         return None, False
     summary_print = fingerprint(article.feed_text)
-    signatures = queries.fingerprint_candidates(session, summary_print.bands)
+    signatures = fingerprint_candidates(session, summary_print.bands)
     near = [i for i, sig in signatures.items() if same(sig, summary_print)]
-    for copy in queries.stored_copies(session, near).values():
+    for copy in stored_copies(session, near).values():
         if copy.from_feed and contained(copy.text, article.text.text) >= SUMMARY_IN_PAGE:
             return copy.id, True
     return None, False

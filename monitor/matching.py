@@ -269,10 +269,7 @@ class Matcher:
         return results
 
 
-# Example passage vectors by (model id, passages_hash): matchers rebuilt when analysts add a verdict
-# (or built per cross-validation fold) encode only the examples not seen yet.
-_EXAMPLE_CACHE: dict[tuple[str, str], np.ndarray] = {}
-_EXAMPLE_CACHE_LIMIT = 5_000  # examples (~11 passages each: ~22 KB)
+EXAMPLES_IN_MEMORY = 5_000  # per encoder (~11 passages each: ~22 KB)
 
 
 MIN_LANGUAGE_EXAMPLES = 5
@@ -326,28 +323,29 @@ def _example_passage_vectors(
     """Each example's passage vectors (scope not applied): from memory, else from the cache
     directory, else encoded (and then written there). Keyed by the passages' own texts, so that
     a change in how articles are split into passages can never serve stale vectors."""
+    memory = encoder.example_vectors
     passages = [make_passages(e.title, e.text, windows) for e in examples]
-    keys = [(encoder.model_id, passages_hash(ps)) for ps in passages]
-    missing = {k: ps for k, ps in zip(keys, passages, strict=True) if k not in _EXAMPLE_CACHE}
-    if len(_EXAMPLE_CACHE) + len(missing) > _EXAMPLE_CACHE_LIMIT:
-        _EXAMPLE_CACHE.clear()
+    keys = [passages_hash(ps) for ps in passages]
+    missing = {k: ps for k, ps in zip(keys, passages, strict=True) if k not in memory}
+    if len(memory) + len(missing) > EXAMPLES_IN_MEMORY:
+        memory.clear()
         missing = dict(zip(keys, passages, strict=True))
     disk = VectorCache(cache_dir, encoder) if missing and cache_dir is not None else None
     if disk is not None:
         for key in list(missing):
-            vectors = disk.get(key[1])
+            vectors = disk.get(key)
             if vectors is not None:
-                _EXAMPLE_CACHE[key] = vectors
+                memory[key] = vectors
                 del missing[key]
     if missing:
         encoded = _encode_grouped(encoder, list(missing.values()))
         for key, vectors in zip(missing, encoded, strict=True):
-            _EXAMPLE_CACHE[key] = vectors
+            memory[key] = vectors
             if disk is not None:
-                disk.put(key[1], vectors)
+                disk.put(key, vectors)
     if disk is not None:
-        disk.save(k[1] for k in keys)
-    return [_EXAMPLE_CACHE[k] for k in keys]
+        disk.save(keys)
+    return [memory[k] for k in keys]
 
 
 def _encode_grouped(encoder: Encoder, groups: Sequence[list[Passage]]) -> list[np.ndarray]:

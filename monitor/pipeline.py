@@ -11,13 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pledgewatch.fetch import Fetcher
-from pledgewatch.ingest import FeedRef, Ingest
+from pledgewatch.ingest import Ingest
 from pledgewatch.matching import Matcher
 from pledgewatch.rescoring import Rescorer
 from pledgewatch.scoring import Scorer
 from pledgewatch.settings import Settings
-from pledgewatch.storage import queries
-from pledgewatch.storage.db import SYNC_KEY, Sessions
+from pledgewatch.storage.db import SYNC_KEY, Sessions, serialize
+from pledgewatch.storage.feeds import FeedRef, sync_feeds
+from pledgewatch.storage.matches import sync_statements
+from pledgewatch.storage.runs import finish_run, start_run
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +115,16 @@ class Pipeline:
         """Feeds from the config and statements from the seed into the database."""
         seed = self.matcher.seed
         with self.sessions.begin() as session:
-            queries.serialize(session, SYNC_KEY)  # workers starting together sync in turn
-            feeds = queries.sync_feeds(
+            serialize(session, SYNC_KEY)  # workers starting together sync in turn
+            feeds = sync_feeds(
                 session, [(f.url, f.name, f.interval_minutes) for f in self.settings.feeds]
             )
-            queries.sync_statements(
+            sync_statements(
                 session,
                 seed.seed,
                 [(s.id, s.speaker, s.text, s.wordings()) for s in seed.statements],
             )
-            return [FeedRef(feed.id, feed.url, feed.name) for feed in feeds]
+            return feeds
 
     def run_once(self) -> RunSummary:
         """Poll every configured feed once and process its new entries."""
@@ -134,13 +136,13 @@ class Pipeline:
         self.scorer.refresh()
         summary = RunSummary()
         with self.sessions.begin() as session:
-            run_id = queries.start_run(session)
+            run_id = start_run(session)
         with ThreadPoolExecutor(max_workers=self.settings.fetch.feed_concurrency) as pool:
             for part in pool.map(self._poll_safely, feeds):
                 summary.absorb(part)
         summary.seconds = time.monotonic() - started
         with self.sessions.begin() as session:
-            queries.finish_run(
+            finish_run(
                 session,
                 run_id,
                 summary.errors,

@@ -12,8 +12,10 @@ from pledgewatch.matching import ArticleText, Encoded, StatementScore
 from pledgewatch.passages import passages_hash
 from pledgewatch.scoring import Scorer, pack, unpack
 from pledgewatch.statements import require_statement
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import ArticleTextRow, article_batches
 from pledgewatch.storage.db import Sessions
+from pledgewatch.storage.matches import NewMatch, replace_matches, verdicts_on
+from pledgewatch.storage.vectors import StoredVectors, load_vectors, save_vectors
 
 
 @dataclass
@@ -50,7 +52,7 @@ class Rescorer:
         only = {statement} if statement else None
         summary = RescoreSummary()
         with self.sessions() as reader:
-            for batch in queries.article_batches(reader, only=articles):
+            for batch in article_batches(reader, only=articles):
                 self._rescore_batch(batch, only, summary)
                 if on_batch:
                     on_batch(len(batch))
@@ -58,26 +60,24 @@ class Rescorer:
         return summary
 
     def _rescore_batch(
-        self, batch: list[queries.ArticleTextRow], only: set[str] | None, summary: RescoreSummary
+        self, batch: list[ArticleTextRow], only: set[str] | None, summary: RescoreSummary
     ) -> None:
         ids = [row.id for row in batch]
         model = self.scorer.model
         with self.sessions.begin() as session:
-            encoded, fresh = self._stored_or_encoded(
-                batch, queries.load_vectors(session, ids, model)
-            )
-            judged = queries.verdicts(session, ids)
+            encoded, fresh = self._stored_or_encoded(batch, load_vectors(session, ids, model))
+            judged = verdicts_on(session, ids)
             for i, article_id in enumerate(ids):
                 summary.articles += 1
-                matches: list[queries.NewMatch] = []
+                matches: list[NewMatch] = []
                 vectors = encoded[i]
                 if vectors is not None:
                     summary.in_scope += 1
                     if i in fresh:
-                        queries.save_vectors(session, article_id, model, pack(vectors))
+                        save_vectors(session, article_id, model, pack(vectors))
                         summary.encoded += 1
                     matches = self.scorer.matches(vectors, article_id, judged.get(article_id))
-                removed, added = queries.replace_matches(session, article_id, model, only, matches)
+                removed, added = replace_matches(session, article_id, model, only, matches)
                 summary.removed += removed
                 summary.added += added
 
@@ -87,18 +87,18 @@ class Rescorer:
         Nothing is stored."""
         self.scorer.refresh()
         with self.sessions() as session:
-            batch = next(queries.article_batches(session, only=[article_id]), [])
+            batch = next(article_batches(session, only=[article_id]), [])
             if not batch:
                 return [], {}
-            stored = queries.load_vectors(session, [article_id], self.scorer.model)
+            stored = load_vectors(session, [article_id], self.scorer.model)
             (vectors,), _ = self._stored_or_encoded(batch, stored)
-            verdicts = queries.verdicts(session, [article_id]).get(article_id, {})
+            verdicts = verdicts_on(session, [article_id]).get(article_id, {})
         if vectors is None:
             return [], verdicts
         return self.scorer.matcher.score_encoded(vectors, feedback_story(article_id)), verdicts
 
     def _stored_or_encoded(
-        self, batch: list[queries.ArticleTextRow], stored: dict[int, queries.StoredVectors]
+        self, batch: list[ArticleTextRow], stored: dict[int, StoredVectors]
     ) -> tuple[list[Encoded | None], set[int]]:
         """Per article: its encoded passages (None out of scope) — the stored vectors while
         they fit its passages, else encoded now; and the indices encoded now."""

@@ -25,11 +25,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from pledgewatch.errors import PledgewatchError
 from pledgewatch.health import next_delay
-from pledgewatch.ingest import FeedRef
 from pledgewatch.pipeline import Pipeline, RunSummary
 from pledgewatch.settings import Settings
 from pledgewatch.statements import Seed
-from pledgewatch.storage import queries, schedule
+from pledgewatch.storage import schedule
+from pledgewatch.storage.digests import get_digest
+from pledgewatch.storage.feeds import FeedRef
 
 log = logging.getLogger(__name__)
 DIGEST_LEASE_SECONDS = 900
@@ -231,7 +232,7 @@ class Daemon:
         day = last_due_digest_day(datetime.now(UTC), digest.timezone, digest.time)
         name = f"digest:{day.isoformat()}"
         with self.sessions.begin() as session:
-            if queries.get_digest(session, day.isoformat()) is not None:
+            if get_digest(session, day.isoformat()) is not None:
                 return
             if not schedule.claim_lease(
                 session, name, self.worker_id, datetime.now(UTC), DIGEST_LEASE_SECONDS

@@ -9,8 +9,9 @@ import numpy as np
 from pledgewatch.feedback import feedback_examples, feedback_story
 from pledgewatch.matching import Encoded, Matcher
 from pledgewatch.passages import Passage, passages_hash
-from pledgewatch.storage import queries
 from pledgewatch.storage.db import Sessions
+from pledgewatch.storage.matches import FeedbackMark, NewMatch, feedback_mark
+from pledgewatch.storage.vectors import StoredVectors
 
 
 class Scorer:
@@ -19,7 +20,7 @@ class Scorer:
     def __init__(self, matcher: Matcher, sessions: Sessions) -> None:
         self.matcher = matcher
         self.sessions = sessions
-        self._feedback_mark: tuple[object, ...] = (0, None, None)  # the seed's examples only
+        self._feedback_mark = FeedbackMark(0, None, None)  # the seed's examples only
         self._encoder_lock = threading.Lock()  # the encoder runs one batch at a time
 
     @property
@@ -30,7 +31,7 @@ class Scorer:
         """Verdicts analysts gave since the matcher was built (feedback mark, another worker)
         join its examples: a running daemon uses them from its next poll."""
         with self.sessions() as session:
-            mark = queries.feedback_mark(session)
+            mark = feedback_mark(session)
         if mark == self._feedback_mark:
             return
         examples = [*self.matcher.seed.examples, *feedback_examples(self.sessions)]
@@ -54,14 +55,14 @@ class Scorer:
         encoded: Encoded,
         article_id: int | None = None,
         verdicts: dict[str, bool] | None = None,
-    ) -> list[queries.NewMatch]:
+    ) -> list[NewMatch]:
         """The statements an encoded article matches, as rows to store. An analyst's verdict on
         the article decides over its score, and its own example is not used to score it."""
         model = self.matcher.model_id
         story = feedback_story(article_id) if article_id is not None else None
         verdicts = verdicts or {}
         return [
-            queries.NewMatch(s.statement_id, s.score, s.passage, s.position, model)
+            NewMatch(s.statement_id, s.score, s.passage, s.position, model)
             for s in self.matcher.score_encoded(encoded, story)
             if verdicts.get(s.statement_id, s.matched)
         ]
@@ -75,12 +76,12 @@ def stored_precision(encoded: Encoded) -> Encoded:
     return Encoded(encoded.passages, encoded.vectors.astype(np.float16).astype(np.float32))
 
 
-def pack(encoded: Encoded) -> queries.StoredVectors:
+def pack(encoded: Encoded) -> StoredVectors:
     rows, dim = encoded.vectors.shape
     data = encoded.vectors.astype(np.float16).tobytes()
-    return queries.StoredVectors(passages_hash(encoded.passages), rows, dim, data)
+    return StoredVectors(passages_hash(encoded.passages), rows, dim, data)
 
 
-def unpack(passages: list[Passage], stored: queries.StoredVectors) -> Encoded:
+def unpack(passages: list[Passage], stored: StoredVectors) -> Encoded:
     vectors = np.frombuffer(stored.data, dtype=np.float16).reshape(stored.rows, stored.dim)
     return Encoded(passages, vectors.astype(np.float32))

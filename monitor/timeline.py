@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pledgewatch import charts
 
 if TYPE_CHECKING:  # a type only: this module reads rows, never the database
-    from pledgewatch.storage.queries import MatchRow
+    from pledgewatch.storage.matches import MatchRow
 
 
 @dataclass(frozen=True)

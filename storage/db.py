@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATE_KEY, SYNC_KEY = 7_242_170, 7_242_171  # PostgreSQL advisory lock ids
 # What callers outside storage/ hold: a factory of sessions (``with sessions.begin() as s``),
-# and the session it opens, passed to storage.queries.
+# and the session it opens, passed to the query functions of each storage module.
 Sessions = sessionmaker[Session]
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "postgres")
 SUPPORTED_URLS = "sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
@@ -119,3 +119,9 @@ def open_database(url: str) -> Sessions:
     engine = make_engine(url)
     migrate(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def serialize(session: Session, key: int) -> None:
+    """On PostgreSQL, hold a transaction-wide advisory lock: concurrent callers take turns."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

@@ -21,8 +21,10 @@ from click.testing import CliRunner
 from pledgewatch.cli import cli
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.statements import load_seed
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import NewArticle, add_article
 from pledgewatch.storage.db import open_database
+from pledgewatch.storage.digests import get_digest
+from pledgewatch.storage.matches import NewMatch, sync_statements
 
 DAY = "2025-05-09"
 HOSTILE_TITLE = '<script>alert("x")</script> Gas & oil [deal](http://evil.example)'
@@ -42,10 +44,8 @@ def _add(session: Any, n: int, statement: str, score: float, **fields: Any) -> N
         "text_origin": "page",
     }
     article.update(fields)
-    match = queries.NewMatch(
-        statement, score, f"The evidence sentence number {n} is here.", 1, "m@1"
-    )
-    queries.add_article(session, queries.NewArticle(**article), [match])  # type: ignore[arg-type]
+    match = NewMatch(statement, score, f"The evidence sentence number {n} is here.", 1, "m@1")
+    add_article(session, NewArticle(**article), [match])  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def known_db(database_url: str) -> str:
     sessions = open_database(database_url)
     seed = load_seed(DEFAULT_STATEMENTS)
     with sessions.begin() as session:
-        queries.sync_statements(
+        sync_statements(
             session, seed.seed, [(s.id, s.speaker, s.text, s.wordings()) for s in seed.statements]
         )
     found = [
@@ -223,7 +223,7 @@ def test_smtp_down_writes_the_file_reports_and_retries(tmp_path: Path, known_db:
     assert "digest 2025-05-09 not sent" in err and "will retry on the next run" in err
     assert (tmp_path / "out" / f"digest-{DAY}.html").exists()
     with open_database(known_db)() as session:
-        state = queries.get_digest(session, DAY)
+        state = get_digest(session, DAY)
     assert state is not None and state.sent_at is None and state.send_error
 
     inbox = Inbox()
@@ -243,7 +243,7 @@ def test_smtp_down_writes_the_file_reports_and_retries(tmp_path: Path, known_db:
         "Pledgewatch digest 2025-05-10: 1 new matches",
     ]
     with open_database(known_db)() as session:
-        state = queries.get_digest(session, DAY)
+        state = get_digest(session, DAY)
     assert state is not None and state.sent_at is not None and state.send_error is None
 
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from pledgewatch.cli import EXIT_SOME_FAILED, cli
 from pledgewatch.demo.server import DemoServer
-from pledgewatch.storage import queries
 from pledgewatch.storage.db import open_database
+from pledgewatch.storage.runs import count_rows
 
 from tests.conftest import write_config
 
@@ -97,12 +97,12 @@ def test_second_run_adds_nothing(demo_config: Path, database_url: str) -> None:
     assert _run(demo_config, "run", "--once")[0] == 0
     sessions = open_database(database_url)
     with sessions() as session:
-        before = queries.count_rows(session)
+        before = count_rows(session)
     code, out, _ = _run(demo_config, "run", "--once")
     assert code == 0
     assert "0 new articles, 0 new matches" in out
     with sessions() as session:
-        after = queries.count_rows(session)
+        after = count_rows(session)
     assert after == {**before, "runs": before["runs"] + 1}
 
 
@@ -114,7 +114,7 @@ def test_article_carried_by_two_feeds_is_stored_once(
     config = write_config(tmp_path / "c.toml", sqlite_url, feeds)
     assert _run(config, "run", "--once")[0] == 0
     with open_database(sqlite_url)() as session:
-        counts = queries.count_rows(session)
+        counts = count_rows(session)
     english = [a for a in demo_server.corpus["articles"] if a["feed"] == "en"]
     assert counts["articles"] == len(english)
     assert counts["sightings"] == 2 * len(english)
@@ -194,5 +194,5 @@ def test_same_guid_from_two_sites_is_one_article(tmp_path: Path, sqlite_url: str
         code, out, _ = _run(config, "run", "--once")
     assert code == EXIT_SOME_FAILED and "1 new articles" in out  # both pages are missing
     with open_database(sqlite_url)() as session:
-        counts = queries.count_rows(session)
+        counts = count_rows(session)
     assert (counts["articles"], counts["sightings"]) == (1, 2)

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from pledgewatch.cli import cli
 from pledgewatch.demo.server import DemoServer
 from pledgewatch.seeds import DEFAULT_STATEMENTS
-from pledgewatch.storage import queries
 from pledgewatch.storage.db import open_database
+from pledgewatch.storage.matches import list_statements
 
 NEW_STATEMENT = """
 [[statements]]
@@ -68,7 +68,7 @@ def test_a_new_statement_is_scored_over_stored_articles(
     assert any("ru-gas" in url for url, _, _ in added)  # the Gazprom-CNPC memorandum story
     assert before <= after  # the other statements' matches are untouched
     with open_database(database_url)() as session:
-        assert "power-of-siberia-2" in {s.id for s in queries.list_statements(session)}
+        assert "power-of-siberia-2" in {s.id for s in list_statements(session)}
 
 
 def test_a_higher_threshold_removes_weak_matches(crawled: Path, tmp_path: Path) -> None:

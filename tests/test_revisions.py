@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pledgewatch.cli import cli
 from pledgewatch.demo.server import DemoServer, Route, load_corpus, render_page
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import revisions
 from pledgewatch.storage.db import open_database
 from pledgewatch.storage.models import Article
 from sqlalchemy import select
@@ -71,5 +71,5 @@ def test_changed_text_is_rescored_and_revision_kept(tmp_path: Path, database_url
     with open_database(database_url)() as session:
         article = session.scalars(select(Article)).one()
         assert UPDATE in article.text
-        history = queries.revisions(session, article.id)
+        history = revisions(session, article.id)
     assert len(history) == 1

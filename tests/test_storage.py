@@ -7,14 +7,29 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import (
+    NewArticle,
+    add_article,
+    add_article_once,
+    add_sighting,
+    find_article_id,
+)
 from pledgewatch.storage.db import make_engine, migrate, open_database
+from pledgewatch.storage.feeds import seen_guids, sync_feeds
+from pledgewatch.storage.matches import (
+    MatchFilter,
+    NewMatch,
+    list_matches,
+    list_statements,
+    sync_statements,
+)
 from pledgewatch.storage.models import Article, Base
+from pledgewatch.storage.runs import count_rows, finish_run, start_run
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
 
-def _article(url: str, **extra: object) -> queries.NewArticle:
+def _article(url: str, **extra: object) -> NewArticle:
     fields: dict[str, object] = {
         "url": url + "?utm_source=rss",
         "canonical_url": url,
@@ -27,11 +42,11 @@ def _article(url: str, **extra: object) -> queries.NewArticle:
         "text_origin": "page",
     }
     fields.update(extra)
-    return queries.NewArticle(**fields)  # type: ignore[arg-type]
+    return NewArticle(**fields)  # type: ignore[arg-type]
 
 
 def _statements(session) -> None:  # type: ignore[no-untyped-def]
-    queries.sync_statements(
+    sync_statements(
         session,
         "seed",
         [("energy-supplier", "Putin", "text", ["w1"]), ("un-central-role", "Xi", "t2", ["w2"])],
@@ -88,14 +103,14 @@ def test_syncs_are_idempotent(database_url: str) -> None:
     sessions = open_database(database_url)
     for _ in range(2):
         with sessions.begin() as session:
-            queries.sync_feeds(
+            sync_feeds(
                 session, [("https://a.org/rss", "A", None), ("https://b.org/rss", None, 5.0)]
             )
             _statements(session)
     with sessions() as session:
-        counts = queries.count_rows(session)
+        counts = count_rows(session)
         assert (counts["feeds"], counts["statements"]) == (2, 2)
-        assert [s.id for s in queries.list_statements(session)] == [
+        assert [s.id for s in list_statements(session)] == [
             "energy-supplier",
             "un-central-role",
         ]
@@ -105,18 +120,18 @@ def test_article_with_matches_and_filters(database_url: str) -> None:
     sessions = open_database(database_url)
     with sessions.begin() as session:
         _statements(session)
-        (feed,) = queries.sync_feeds(session, [("https://a.org/rss", "A", None)])
+        (feed,) = sync_feeds(session, [("https://a.org/rss", "A", None)])
         matches = [
-            queries.NewMatch("energy-supplier", 0.41, "Russia is the top supplier.", 2, "m@1"),
-            queries.NewMatch("un-central-role", 0.27, "The UN at the centre.", 0, "m@1"),
+            NewMatch("energy-supplier", 0.41, "Russia is the top supplier.", 2, "m@1"),
+            NewMatch("un-central-role", 0.27, "The UN at the centre.", 0, "m@1"),
         ]
-        article_id = queries.add_article(session, _article("https://a.org/x"), matches)
-        queries.add_sighting(session, feed.id, article_id, "guid-1")
-        queries.add_sighting(session, feed.id, article_id, "guid-1")  # idempotent
+        article_id = add_article(session, _article("https://a.org/x"), matches)
+        add_sighting(session, feed.id, article_id, "guid-1")
+        add_sighting(session, feed.id, article_id, "guid-1")  # idempotent
     with sessions() as session:
-        assert queries.find_article_id(session, "https://a.org/x") == article_id
-        assert set(queries.seen_guids(session, feed.id)) == {"guid-1"}
-        rows = queries.list_matches(session)
+        assert find_article_id(session, "https://a.org/x") == article_id
+        assert set(seen_guids(session, feed.id)) == {"guid-1"}
+        rows = list_matches(session)
         assert [r.statement_id for r in rows] == ["energy-supplier", "un-central-role"]
         row = rows[0]
         assert (row.article_url, row.score, row.position, row.model) == (
@@ -129,7 +144,7 @@ def test_article_with_matches_and_filters(database_url: str) -> None:
         assert row.found_at.tzinfo is not None
 
         def ids(**where: object) -> list[str]:
-            rows = queries.list_matches(session, queries.MatchFilter(**where))  # type: ignore[arg-type]
+            rows = list_matches(session, MatchFilter(**where))  # type: ignore[arg-type]
             return [r.statement_id for r in rows]
 
         assert ids(statement="un-central-role") == ["un-central-role"]
@@ -145,7 +160,7 @@ def test_article_with_matches_and_filters(database_url: str) -> None:
         assert ids(sort="score") == ["energy-supplier", "un-central-role"]
         now = datetime.now(UTC)
         assert len(ids(found_since=now - timedelta(hours=1), found_until=now + timedelta(1))) == 2
-        counts = {s.id: s.matches for s in queries.list_statements(session)}
+        counts = {s.id: s.matches for s in list_statements(session)}
         assert counts == {"energy-supplier": 1, "un-central-role": 1}
 
 
@@ -153,7 +168,7 @@ def test_times_are_stored_as_utc(database_url: str) -> None:
     sessions = open_database(database_url)
     paris = timezone(timedelta(hours=2))
     with sessions.begin() as session:
-        queries.add_article(
+        add_article(
             session,
             _article("https://a.org/t", published=datetime(2025, 5, 8, 19, tzinfo=paris)),
         )
@@ -161,37 +176,37 @@ def test_times_are_stored_as_utc(database_url: str) -> None:
         row = session.scalars(select(Article)).one()
         assert row.published == datetime(2025, 5, 8, 17, tzinfo=UTC)
     with sessions.begin() as session, pytest.raises(StatementError, match="naive"):
-        queries.add_article(session, _article("https://a.org/n", published=datetime(2025, 1, 1)))
+        add_article(session, _article("https://a.org/n", published=datetime(2025, 1, 1)))
 
 
 def test_duplicates_are_refused_by_the_schema(database_url: str) -> None:
     sessions = open_database(database_url)
     with sessions.begin() as session:
-        queries.add_article(session, _article("https://a.org/d"))
+        add_article(session, _article("https://a.org/d"))
     with pytest.raises(IntegrityError), sessions.begin() as session:
-        queries.add_article(session, _article("https://a.org/d"))
+        add_article(session, _article("https://a.org/d"))
     with sessions() as session:
-        assert queries.count_rows(session)["articles"] == 1
+        assert count_rows(session)["articles"] == 1
 
 
 def test_runs_are_recorded(database_url: str) -> None:
     sessions = open_database(database_url)
     with sessions.begin() as session:
-        run_id = queries.start_run(session)
-        queries.finish_run(session, run_id, ["feed x: timeout"], feeds_polled=3, articles_new=2)
+        run_id = start_run(session)
+        finish_run(session, run_id, ["feed x: timeout"], feeds_polled=3, articles_new=2)
     with sessions() as session:
-        assert queries.count_rows(session)["runs"] == 1
+        assert count_rows(session)["runs"] == 1
 
 
 def test_add_article_once_yields_to_a_concurrent_insert(database_url: str) -> None:
     """Regression (issue 5): two workers storing the same article: one row, no crash."""
     sessions = open_database(database_url)
     with sessions.begin() as first, sessions.begin() as second:
-        assert queries.find_article_id(second, "https://a.org/race") is None
-        first_id = queries.add_article_once(first, _article("https://a.org/race"))
+        assert find_article_id(second, "https://a.org/race") is None
+        first_id = add_article_once(first, _article("https://a.org/race"))
         assert first_id is not None
         first.commit()
-        assert queries.add_article_once(second, _article("https://a.org/race")) is None
-        assert queries.find_article_id(second, "https://a.org/race") == first_id
+        assert add_article_once(second, _article("https://a.org/race")) is None
+        assert find_article_id(second, "https://a.org/race") == first_id
     with sessions() as session:
-        assert queries.count_rows(session)["articles"] == 1
+        assert count_rows(session)["articles"] == 1

@@ -26,6 +26,7 @@ class CountingEncoder:
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner
         self.model_id = inner.model_id
+        self.example_vectors: dict[str, np.ndarray] = {}  # nothing in memory: a new process
         self.texts = 0
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -34,7 +35,6 @@ class CountingEncoder:
 
 
 def _build(cache_dir: Path | None) -> tuple[CountingEncoder, list[list[StatementScore]]]:
-    matching._EXAMPLE_CACHE.clear()  # as in a new process
     encoder = CountingEncoder(load_encoder("use-multilingual-v3"))
     matcher = Matcher(SEED, encoder, 0.2, cache_dir=cache_dir)
     built = encoder.texts

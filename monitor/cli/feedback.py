@@ -9,7 +9,8 @@ from pledgewatch.cli.base import app_of, cli, fail_cleanly
 from pledgewatch.errors import PledgewatchError
 from pledgewatch.pipeline import Pipeline
 from pledgewatch.statements import require_statement
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import article_detail, find_article
+from pledgewatch.storage.matches import clear_feedback, list_feedback, set_feedback
 
 
 @cli.group()
@@ -36,7 +37,7 @@ def feedback_mark(ctx: click.Context, article: str, statement: str, relevant: bo
     with app.pipeline() as pipeline:
         pipeline.sync()  # the statement must exist in the database
         with app.sessions.begin() as session:
-            queries.set_feedback(session, article_id, statement, relevant)
+            set_feedback(session, article_id, statement, relevant)
         _rescore_one(pipeline, article_id, statement)
 
 
@@ -52,7 +53,7 @@ def feedback_clear(ctx: click.Context, article: str, statement: str | None) -> N
     with app.pipeline() as pipeline:
         pipeline.sync()  # the seed's statements must exist in the database to be re-scored
         with app.sessions.begin() as session:
-            cleared = queries.clear_feedback(session, article_id, statement)
+            cleared = clear_feedback(session, article_id, statement)
         click.echo(f"{cleared} verdicts cleared")
         _rescore_one(pipeline, article_id, statement)
 
@@ -64,7 +65,7 @@ def feedback_clear(ctx: click.Context, article: str, statement: str | None) -> N
 def feedback_list(ctx: click.Context, fmt: str) -> None:
     """Every verdict, newest first. Example: pledgewatch feedback list"""
     with app_of(ctx).sessions() as session:
-        rows = queries.list_feedback(session)
+        rows = list_feedback(session)
     records = [
         {
             "article": r.article_id,
@@ -81,7 +82,7 @@ def feedback_list(ctx: click.Context, fmt: str) -> None:
 
 def _stored_article(app: App, ref: str) -> int:
     with app.sessions() as session:
-        found = queries.find_article(session, ref)
+        found = find_article(session, ref)
         if found is None:
             raise PledgewatchError(f"no stored article with id or URL {ref!r}")
         return found.id
@@ -91,7 +92,7 @@ def _rescore_one(pipeline: Pipeline, article_id: int, statement: str | None) -> 
     """The article's own matches follow its verdicts at once (its own example is not used)."""
     pipeline.rescorer.rescore(statement, articles=[article_id])
     with pipeline.sessions() as session:
-        detail = queries.article_detail(session, str(article_id))
+        detail = article_detail(session, str(article_id))
     assert detail is not None
     matched = [m.statement_id for m in detail.matches]
     click.echo(f"article {article_id} now matches: {', '.join(matched) or 'nothing'}")

@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # types only: printing imports none of the machinery
     from pledgewatch.matching import StatementScore
     from pledgewatch.pipeline import RunSummary
     from pledgewatch.rescoring import RescoreSummary
-    from pledgewatch.storage import queries
+    from pledgewatch.storage.articles import ArticleDetail
+    from pledgewatch.storage.runs import RunRow
 
 MATCH_COLUMNS = [
     "statement_id",
@@ -147,7 +148,7 @@ def print_rescore(summary: RescoreSummary) -> None:
     )
 
 
-def run_line(r: queries.RunRow) -> str:
+def run_line(r: RunRow) -> str:
     """One stored run: when, how long, and what became of its entries."""
     seconds = (r.finished_at - r.started_at).total_seconds() if r.finished_at else None
     took = f"{seconds:.1f}s" if seconds is not None else "unfinished"
@@ -166,7 +167,7 @@ def error_kind(error: str) -> str:
 
 
 def article_record(
-    detail: queries.ArticleDetail,
+    detail: ArticleDetail,
     explained: tuple[list[StatementScore], dict[str, bool]] | None = None,
 ) -> dict[str, Any]:
     """`show --format json`: the article, its matches and (``explained``) every score."""
@@ -178,7 +179,7 @@ def article_record(
     return shown
 
 
-def print_article(detail: queries.ArticleDetail) -> None:
+def print_article(detail: ArticleDetail) -> None:
     """`show` as text: the article, where its text and date came from, and its matches."""
     click.echo(f"{detail.title}\n{detail.url}")
     click.echo(
@@ -217,7 +218,7 @@ def _score_status(score: StatementScore, verdict: bool | None) -> str:
     return "matched" if score.matched else "below its bar"
 
 
-def print_status(report: dict[str, Any], last_run: queries.RunRow | None) -> None:
+def print_status(report: dict[str, Any], last_run: RunRow | None) -> None:
     """`status` as text: the feeds' table, totals, last digest and run, live workers."""
     table(
         report["feeds"],

@@ -11,7 +11,11 @@ from pledgewatch.cli import output
 from pledgewatch.cli.base import app_of, cli, fail_cleanly, parse_day
 from pledgewatch.errors import PledgewatchError
 from pledgewatch.statements import require_statement
-from pledgewatch.storage import queries, schedule
+from pledgewatch.storage import schedule
+from pledgewatch.storage.articles import article_detail
+from pledgewatch.storage.digests import last_digest
+from pledgewatch.storage.matches import MatchFilter, list_matches, list_statements
+from pledgewatch.storage.runs import count_rows, list_runs
 from pledgewatch.timeline import count_by_period
 
 
@@ -57,9 +61,9 @@ def matches(
     """
     app = app_of(ctx)
     with app.sessions() as session:
-        rows = queries.list_matches(
+        rows = list_matches(
             session,
-            queries.MatchFilter(
+            MatchFilter(
                 statement=statement,
                 since=parse_day(since),
                 until=parse_day(until, end=True),
@@ -97,7 +101,7 @@ def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
     """
     app = app_of(ctx)
     with app.sessions() as session:
-        detail = queries.article_detail(session, article)
+        detail = article_detail(session, article)
     if detail is None:
         raise PledgewatchError(f"no stored article with id or URL {article!r}")
     explained = None
@@ -136,7 +140,7 @@ def timeline(
     if statement is not None:
         require_statement(app.seed, statement)
     with app.sessions() as session:
-        rows = queries.list_matches(session, queries.MatchFilter(statement=statement))
+        rows = list_matches(session, MatchFilter(statement=statement))
     counted = count_by_period(rows, by)
     output.emit(counted.records(), fmt, [by, *counted.statements, "articles"])
     if chart is not None:
@@ -158,10 +162,10 @@ def status(ctx: click.Context, fmt: str) -> None:
     alive_since = datetime.now(UTC) - timedelta(seconds=app.settings.schedule.heartbeat_seconds * 3)
     with app.sessions() as session:
         feed_rows = schedule.feed_status(session)
-        counts = queries.count_rows(session)
-        digest_row = queries.last_digest(session)
+        counts = count_rows(session)
+        digest_row = last_digest(session)
         workers = schedule.live_workers(session, alive_since)
-        last_run = next(iter(queries.list_runs(session, 1)), None)
+        last_run = next(iter(list_runs(session, 1)), None)
     report: dict[str, Any] = {
         "feeds": [output.record(f) for f in feed_rows],
         "totals": {k: counts[k] for k in ("articles", "matches", "feeds")},
@@ -188,7 +192,7 @@ def runs(ctx: click.Context, limit: int, fmt: str) -> None:
     skipped. Example: pledgewatch runs --limit 3
     """
     with app_of(ctx).sessions() as session:
-        rows = queries.list_runs(session, limit)
+        rows = list_runs(session, limit)
     if fmt == "json":
         output.emit_json([output.record(r) for r in rows])
         return
@@ -212,7 +216,7 @@ def statements(ctx: click.Context, fmt: str) -> None:
     app = app_of(ctx)
     seed = app.seed
     with app.sessions() as session:
-        counts = {row.id: row.matches for row in queries.list_statements(session)}
+        counts = {row.id: row.matches for row in list_statements(session)}
     records = [
         {
             "id": s.id,

@@ -13,8 +13,9 @@ from pledgewatch.config import DEMO_CONFIG
 from pledgewatch.errors import ConfigError, PledgewatchError
 from pledgewatch.pipeline import RunSummary
 from pledgewatch.statements import require_statement
-from pledgewatch.storage import queries
 from pledgewatch.storage.db import daemon_lock
+from pledgewatch.storage.matches import list_matches
+from pledgewatch.storage.runs import count_rows
 
 
 @cli.command()
@@ -108,7 +109,7 @@ def rescore(ctx: click.Context, statement: str | None, quiet: bool) -> None:
     with app.pipeline() as pipeline:
         pipeline.sync()  # a statement new to the seed must exist in the database
         with app.sessions() as session:
-            total = queries.count_rows(session)["articles"]
+            total = count_rows(session)["articles"]
         with tqdm(total=total, unit="article", disable=quiet, file=sys.stderr) as bar:
             summary = pipeline.rescorer.rescore(statement, on_batch=bar.update)
     output.print_rescore(summary)
@@ -136,7 +137,7 @@ def demo(ctx: click.Context, top: int) -> None:
     with server, app.pipeline() as pipeline:
         output.print_summary(pipeline.run_once())
         with app.sessions() as session:
-            rows = queries.list_matches(session)
+            rows = list_matches(session)
     click.echo(f"\nTop matches per statement (database: {app.settings.database.url}):")
     for statement in app.seed.statements:
         mine = [r for r in rows if r.statement_id == statement.id][:top]

@@ -13,8 +13,8 @@ from pledgewatch.digest.render import render, subject
 from pledgewatch.errors import DeliveryError
 from pledgewatch.settings import Settings
 from pledgewatch.statements import Seed
-from pledgewatch.storage import queries
 from pledgewatch.storage.db import Sessions
+from pledgewatch.storage.digests import record_digest, record_send, unsent_days
 
 log = logging.getLogger(__name__)
 RETRY_DAYS = 7  # unsent digests older than this are not retried
@@ -50,8 +50,8 @@ def make_digest(
     contents: dict[str, str] = {fmt: render(data, fmt) for fmt in config.formats}
     result.files = write_files(out_dir or config.out_dir, day.isoformat(), contents)
     with sessions.begin() as session:
-        state = queries.record_digest(session, day.isoformat(), data.total)
-        retry = queries.unsent_days(
+        state = record_digest(session, day.isoformat(), data.total)
+        retry = unsent_days(
             session, (day - timedelta(days=RETRY_DAYS)).isoformat(), day.isoformat()
         )
     if not email:
@@ -81,4 +81,4 @@ def _send(settings: Settings, sessions: Sessions, data: DigestData, result: Dige
         result.errors.append(f"digest {day} not sent: {error}")
         log.warning("digest not sent day=%s error=%s", day, error)
     with sessions.begin() as session:
-        queries.record_send(session, day, ", ".join(settings.email.to), error)
+        record_send(session, day, ", ".join(settings.email.to), error)

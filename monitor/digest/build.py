@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pledgewatch.statements import Seed
-from pledgewatch.storage import queries
+from pledgewatch.storage.articles import article_sources, article_texts
 from pledgewatch.storage.db import Sessions
+from pledgewatch.storage.matches import MatchFilter, MatchRow, list_matches
 
 CONTEXT_CHARS = 160  # of article text shown on each side of the evidence passage
 CHART_DAYS = 30
@@ -78,14 +79,10 @@ def build_digest(sessions: Sessions, seed: Seed, day: date, timezone: str) -> Di
     chart_start, _ = local_day_bounds(day - timedelta(days=CHART_DAYS - 1), timezone)
     zone = ZoneInfo(timezone)
     with sessions() as session:
-        rows = queries.list_matches(
-            session, queries.MatchFilter(found_since=start, found_until=end)
-        )
-        texts = queries.article_texts(session, {r.article_id for r in rows})
-        sources = queries.article_sources(session, {r.article_id for r in rows})
-        history = queries.list_matches(
-            session, queries.MatchFilter(found_since=chart_start, found_until=end)
-        )
+        rows = list_matches(session, MatchFilter(found_since=start, found_until=end))
+        texts = article_texts(session, {r.article_id for r in rows})
+        sources = article_sources(session, {r.article_id for r in rows})
+        history = list_matches(session, MatchFilter(found_since=chart_start, found_until=end))
     per_day: Counter[tuple[str, date]] = Counter(
         (r.statement_id, r.found_at.astimezone(zone).date()) for r in history
     )
@@ -117,7 +114,7 @@ def build_digest(sessions: Sessions, seed: Seed, day: date, timezone: str) -> Di
     )
 
 
-def _item(row: queries.MatchRow, text: str, carried_by: list[str]) -> Item:
+def _item(row: MatchRow, text: str, carried_by: list[str]) -> Item:
     before, after = _context(text, row.passage)
     return Item(
         title=row.title or row.article_url,

@@ -1,0 +1,302 @@
+"""Statements, the matches found for them, and analysts' verdicts on matches."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from pledgewatch.storage.models import (
+    Article,
+    Feedback,
+    Match,
+    Statement,
+    utcnow,
+)
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    """A stored match joined with its article: what the CLI and digests show."""
+
+    statement_id: str
+    article_id: int
+    article_url: str
+    title: str | None
+    source: str | None
+    published: datetime | None
+    date_origin: str | None  # feed | page | first_seen (no date given); None: not recorded
+    language: str | None
+    score: float
+    passage: str
+    position: int
+    model: str
+    found_at: datetime
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    id: str
+    seed: str
+    speaker: str
+    text: str
+    matches: int
+
+
+@dataclass(frozen=True)
+class NewMatch:
+    statement_id: str
+    score: float
+    passage: str
+    position: int
+    model: str
+
+
+@dataclass(frozen=True)
+class MatchFilter:
+    """What `pledgewatch matches`, the digest and the timeline ask of the matches."""
+
+    statement: str | None = None
+    since: datetime | None = None  # publication date (found date when unknown), inclusive
+    until: datetime | None = None  # exclusive
+    found_since: datetime | None = None  # when Pledgewatch found the match, inclusive
+    found_until: datetime | None = None  # exclusive
+    min_score: float | None = None
+    source: str | None = None  # substring of the source name, any case
+    language: str | None = None
+    text: str | None = None  # substring of the title or the passage, any case
+    sort: str = "statement"  # statement (then score) | score | date
+    limit: int | None = None
+
+
+def list_matches(session: Session, where: MatchFilter | None = None) -> list[MatchRow]:
+    """Matches joined with their articles, filtered and sorted."""
+    where = where or MatchFilter()
+    when = func.coalesce(Article.published, Match.found_at)
+    query = select(Match, Article).join(Article, Match.article_id == Article.id)
+    conditions = [
+        (where.statement, lambda v: Match.statement_id == v),
+        (where.since, lambda v: when >= v),
+        (where.until, lambda v: when < v),
+        (where.found_since, lambda v: Match.found_at >= v),
+        (where.found_until, lambda v: Match.found_at < v),
+        (where.min_score, lambda v: Match.score >= v),
+        (where.source, lambda v: func.lower(Article.source).contains(v.lower())),
+        (where.language, lambda v: Article.language == v),
+        (
+            where.text,
+            lambda v: (
+                func.lower(Article.title).contains(v.lower())
+                | func.lower(Match.passage).contains(v.lower())
+            ),
+        ),
+    ]
+    for value, condition in conditions:
+        if value is not None:
+            query = query.where(condition(value))
+    order = {
+        "statement": (Match.statement_id, Match.score.desc(), Article.id),
+        "score": (Match.score.desc(), Article.id, Match.statement_id),
+        "date": (when.desc(), Article.id, Match.statement_id),
+    }[where.sort]
+    query = query.order_by(*order)
+    if where.limit:
+        query = query.limit(where.limit)
+    return [match_row(m, a) for m, a in session.execute(query)]
+
+
+def match_row(m: Match, a: Article) -> MatchRow:
+    return MatchRow(
+        statement_id=m.statement_id,
+        article_id=a.id,
+        article_url=a.url,
+        title=a.title,
+        source=a.source,
+        published=a.published,
+        date_origin=a.date_origin,
+        language=a.language,
+        score=m.score,
+        passage=m.passage,
+        position=m.position,
+        model=m.model,
+        found_at=m.found_at,
+    )
+
+
+def match_record(article_id: int, m: NewMatch) -> Match:
+    return Match(
+        article_id=article_id,
+        statement_id=m.statement_id,
+        score=m.score,
+        passage=m.passage,
+        position=m.position,
+        model=m.model,
+    )
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    article_id: int
+    title: str | None
+    url: str
+    statement_id: str
+    relevant: bool
+    created_at: datetime
+
+
+def set_feedback(session: Session, article_id: int, statement_id: str, relevant: bool) -> None:
+    """Record (or change) the verdict on one (article, statement) pair."""
+    row = session.scalars(
+        select(Feedback).where(
+            (Feedback.article_id == article_id) & (Feedback.statement_id == statement_id)
+        )
+    ).first()
+    if row is None:
+        session.add(Feedback(article_id=article_id, statement_id=statement_id, relevant=relevant))
+    else:
+        row.relevant, row.created_at = relevant, utcnow()
+
+
+def clear_feedback(session: Session, article_id: int, statement_id: str | None = None) -> int:
+    """Forget the verdicts on an article (or on one of its statements); how many were there."""
+    condition = Feedback.article_id == article_id
+    if statement_id is not None:
+        condition &= Feedback.statement_id == statement_id
+    rows = list(session.scalars(select(Feedback).where(condition)))
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+def list_feedback(session: Session) -> list[FeedbackRow]:
+    rows = session.execute(
+        select(Feedback, Article.title, Article.url)
+        .join(Article, Feedback.article_id == Article.id)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    ).all()
+    return [
+        FeedbackRow(f.article_id, title, url, f.statement_id, f.relevant, f.created_at)
+        for f, title, url in rows
+    ]
+
+
+class FeedbackMark(NamedTuple):
+    """Changes whenever a verdict is added, changed or cleared."""
+
+    count: int
+    last_id: int | None
+    last_at: datetime | None
+
+
+def feedback_mark(session: Session) -> FeedbackMark:
+    count, last_id, last_at = session.execute(
+        select(func.count(Feedback.id), func.max(Feedback.id), func.max(Feedback.created_at))
+    ).one()
+    return FeedbackMark(int(count), last_id, last_at)
+
+
+def verdicts_on(session: Session, article_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    """article id -> statement id -> relevant, for the articles that have any."""
+    ids = list(article_ids)
+    found: dict[int, dict[str, bool]] = {}
+    if ids:
+        rows = session.execute(
+            select(Feedback.article_id, Feedback.statement_id, Feedback.relevant).where(
+                Feedback.article_id.in_(ids)
+            )
+        )
+        for article_id, statement_id, relevant in rows:
+            found.setdefault(article_id, {})[statement_id] = relevant
+    return found
+
+
+class JudgedArticle(NamedTuple):
+    id: int
+    title: str | None
+    text: str
+    verdicts: dict[str, bool]  # statement id -> relevant
+
+
+def judged_articles(session: Session) -> list[JudgedArticle]:
+    """Every article with a verdict."""
+    rows = session.execute(
+        select(Article.id, Article.title, Article.text)
+        .where(Article.id.in_(select(Feedback.article_id)))
+        .order_by(Article.id)
+    ).all()
+    judged = verdicts_on(session, [r.id for r in rows])
+    return [JudgedArticle(r.id, r.title, r.text, judged[r.id]) for r in rows]
+
+
+class MatchChanges(NamedTuple):
+    removed: int
+    added: int
+
+
+def replace_matches(
+    session: Session,
+    article_id: int,
+    model: str,
+    statement_ids: set[str] | None,
+    matches: Sequence[NewMatch],
+) -> MatchChanges:
+    """Make an article's matches by one model (for some statements, or all) these; a match that
+    stays keeps its found date, so re-scoring does not flood the next digest."""
+    condition = (Match.article_id == article_id) & (Match.model == model)
+    if statement_ids is not None:
+        condition &= Match.statement_id.in_(statement_ids)
+    existing = {m.statement_id: m for m in session.scalars(select(Match).where(condition))}
+    kept = {
+        m.statement_id: m
+        for m in matches
+        if statement_ids is None or m.statement_id in statement_ids
+    }
+    for statement_id, gone in existing.items():
+        if statement_id not in kept:
+            session.delete(gone)
+    added = 0
+    for statement_id, m in kept.items():
+        current = existing.get(statement_id)
+        if current is None:
+            session.add(match_record(article_id, m))
+            added += 1
+        else:
+            current.score, current.passage, current.position = m.score, m.passage, m.position
+    return MatchChanges(removed=len(existing.keys() - kept.keys()), added=added)
+
+
+def sync_statements(
+    session: Session, seed: str, statements: Iterable[tuple[str, str, str, list[str]]]
+) -> None:
+    """Upsert (id, speaker, text, wordings) rows of a seed."""
+    for statement_id, speaker, wording, wordings in statements:
+        row = session.get(Statement, statement_id)
+        encoded = json.dumps(wordings, ensure_ascii=False)
+        if row is None:
+            session.add(
+                Statement(
+                    id=statement_id, seed=seed, speaker=speaker, text=wording, wordings=encoded
+                )
+            )
+        elif (row.seed, row.speaker, row.text, row.wordings) != (seed, speaker, wording, encoded):
+            row.seed, row.speaker, row.text, row.wordings = seed, speaker, wording, encoded
+            row.updated_at = utcnow()
+    session.flush()
+
+
+def list_statements(session: Session) -> list[StatementRow]:
+    counts = (
+        select(Match.statement_id, func.count(Match.id).label("n"))
+        .group_by(Match.statement_id)
+        .subquery()
+    )
+    query = (
+        select(Statement, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.statement_id == Statement.id)
+        .order_by(Statement.seed, Statement.id)
+    )
+    return [StatementRow(s.id, s.seed, s.speaker, s.text, n) for s, n in session.execute(query)]
