@@ -17,7 +17,6 @@ from pledgewatch.dedupe import (
     fingerprint,
     similarity,
 )
-from pledgewatch.feeds import FeedEntry
 from pledgewatch.passages import text_weight
 from pledgewatch.storage.articles import (
     find_article_id,
@@ -27,7 +26,6 @@ from pledgewatch.storage.articles import (
     stored_copy_by_guid,
 )
 from pledgewatch.storage.db import Session
-from pledgewatch.urls import canonical_url
 
 # A short sentence (a CJK character counts as three): below that (a title-only feed, a "read
 # more" stub) an entry's summary says too little to judge or to match on.
@@ -43,12 +41,12 @@ class Sorted:
     echoes: list[tuple[Article, int]] = field(default_factory=list)  # of stories[i]
 
 
-def known_before_fetching(session: Session, entry: FeedEntry) -> tuple[int | None, bool]:
-    """The stored article an entry is by its URL or GUID (None: none), and whether that copy
+def known_before_fetching(session: Session, article: Article) -> tuple[int | None, bool]:
+    """The stored article a new entry is by its URL or GUID (None: none), and whether that copy
     has only its feed text, so that this entry's page should be fetched to replace it."""
-    known = find_article_id(session, canonical_url(entry.link or entry.guid))
-    if known is None and global_guid(entry.guid):
-        copy = stored_copy_by_guid(session, entry.guid)
+    known = find_article_id(session, article.canonical)
+    if known is None and global_guid(article.entry.guid):
+        copy = stored_copy_by_guid(session, article.entry.guid)
         if copy is not None:
             return copy.id, copy.page_failed
     return known, False

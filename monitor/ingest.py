@@ -162,9 +162,11 @@ class Ingest:
         articles = []
         with self.sessions.begin() as session:
             for entry in entries:
-                known, refetch = duplicates.known_before_fetching(session, entry)
+                article = Article(entry)
+                known, refetch = duplicates.known_before_fetching(session, article)
                 if known is None or refetch:
-                    articles.append(Article(entry, replaces=known))
+                    article.replaces = known
+                    articles.append(article)
                 else:
                     summary.duplicates += 1
                     add_sighting(session, feed.id, known, entry.guid, entry.link, entry.updated)
@@ -205,20 +207,14 @@ class Ingest:
     ) -> bool:
         """Store each usable article; False when an entry was left for the next poll (stopped
         before it, or its page failed with no feed text to stand in)."""
-        usable, complete = [], True
-        with self.sessions.begin() as session:
-            for article in articles:
-                if article.error is not None:
-                    summary.pages_failed += 1
-                    summary.errors.append(f"page {article.url}: {article.error}")
-                if article.text.text.strip():
-                    usable.append(article)
-                elif article.replaces is not None:  # a stored copy stands: note this one saw it
-                    _sighting(session, feed.id, article.replaces, article)
-                    summary.duplicates += 1
-                else:
-                    summary.entries_failed += 1  # nothing to store: the next poll tries again
-                    complete = False
+        for article in articles:
+            if article.error is not None:
+                summary.pages_failed += 1
+                summary.errors.append(f"page {article.url}: {article.error}")
+        # No text and no stored copy to stand in: nothing to store, the next poll tries again.
+        usable = [a for a in articles if a.text.text.strip() or a.replaces is not None]
+        summary.entries_failed += len(articles) - len(usable)
+        complete = len(usable) == len(articles)
         with timed(summary, "dedupe"), self.sessions.begin() as session:
             batch = duplicates.sort_batch(session, usable)
             for article, stored_id in batch.copies:
