@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +36,18 @@ class Timeline:
         ]
 
     def save_chart(self, path: Path) -> None:
-        """Stacked bars per period, one colour per statement (.png or .svg)."""
+        """Stacked bars on a continuous axis (empty periods keep their place), one colour per
+        statement (.png or .svg). Each bar counts one statement's articles, so a stack counts
+        article–statement pairs: an article matching two statements is in two bars."""
+        periods = every_period(self.periods[0], self.periods[-1], self.by) if self.periods else []
         series = {
-            sid: [self.counts[p].get(sid, 0) for p in self.periods] for sid in self.statements
+            sid: [self.counts.get(p, {}).get(sid, 0) for p in periods] for sid in self.statements
         }
         figure = charts.stacked_bars(
-            self.periods, series, f"Matching articles per {self.by}", "articles"
+            periods,
+            series,
+            f"Matching articles per {self.by} and statement",
+            "article–statement pairs",
         )
         charts.save(figure, path)
 
@@ -74,3 +80,22 @@ def period(when: datetime, by: str) -> str:
         year, week, _ = when.isocalendar()
         return f"{year}-W{week:02d}"
     return when.strftime("%Y-%m")
+
+
+def every_period(first: str, last: str, by: str) -> list[str]:
+    """Every period label from first to last inclusive, the empty ones too."""
+    if by == "month":
+        start = date.fromisoformat(f"{first}-01")
+        end = date.fromisoformat(f"{last}-01")
+        return charts.months_between(start, end)
+    if by == "week":
+        start = date.fromisocalendar(int(first[:4]), int(first[6:]), 1)
+        end = date.fromisocalendar(int(last[:4]), int(last[6:]), 1)
+        step = timedelta(days=7)
+    else:
+        start, end, step = date.fromisoformat(first), date.fromisoformat(last), timedelta(days=1)
+    labels = []
+    while start <= end:
+        labels.append(period(datetime(start.year, start.month, start.day), by))
+        start += step
+    return labels

@@ -62,6 +62,11 @@ def last_digest(session: Session) -> DigestRow | None:
     return _digest_row(row) if row else None
 
 
+def list_digests(session: Session) -> list[DigestRow]:
+    """Every generated digest, newest day first."""
+    return [_digest_row(r) for r in session.scalars(select(Digest).order_by(Digest.day.desc()))]
+
+
 def get_digest(session: Session, day: str) -> DigestRow | None:
     row = session.get(Digest, day)
     return _digest_row(row) if row else None

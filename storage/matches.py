@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from pledgewatch.storage.models import (
@@ -69,15 +69,18 @@ class MatchFilter:
     source: str | None = None  # substring of the source name, any case
     language: str | None = None
     text: str | None = None  # substring of the title or the passage, any case
+    full_text: str | None = None  # substring of the title, the passage or the article's text
     sort: str = "statement"  # statement (then score) | score | date
     limit: int | None = None
+    offset: int = 0  # rows skipped first (the web's pages)
 
 
 def list_matches(session: Session, where: MatchFilter | None = None) -> list[MatchRow]:
     """Matches joined with their articles, filtered and sorted."""
     where = where or MatchFilter()
     when = func.coalesce(Article.published, Match.found_at)
-    query = select(Match, Article).join(Article, Match.article_id == Article.id)
+    # The row's columns only: an article's text is not read (the web lists thousands of rows).
+    query = select(*_MATCH_ROW_COLUMNS).join(Article, Match.article_id == Article.id)
     conditions = [
         (where.statement, lambda v: Match.statement_id == v),
         (where.since, lambda v: when >= v),
@@ -94,6 +97,14 @@ def list_matches(session: Session, where: MatchFilter | None = None) -> list[Mat
                 | func.lower(Match.passage).contains(v.lower())
             ),
         ),
+        (
+            where.full_text,
+            lambda v: (
+                func.lower(Article.title).contains(v.lower())
+                | func.lower(Match.passage).contains(v.lower())
+                | func.lower(Article.text).contains(v.lower())
+            ),
+        ),
     ]
     for value, condition in conditions:
         if value is not None:
@@ -106,7 +117,27 @@ def list_matches(session: Session, where: MatchFilter | None = None) -> list[Mat
     query = query.order_by(*order)
     if where.limit:
         query = query.limit(where.limit)
-    return [match_row(m, a) for m, a in session.execute(query)]
+    if where.offset:
+        query = query.offset(where.offset)
+    return [MatchRow(*row) for row in session.execute(query)]
+
+
+# MatchRow's fields, in order.
+_MATCH_ROW_COLUMNS = (
+    Match.statement_id,
+    Article.id,
+    Article.url,
+    Article.title,
+    Article.source,
+    Article.published,
+    Article.date_origin,
+    Article.language,
+    Match.score,
+    Match.passage,
+    Match.position,
+    Match.model,
+    Match.found_at,
+)
 
 
 def match_row(m: Match, a: Article) -> MatchRow:
@@ -300,3 +331,85 @@ def list_statements(session: Session) -> list[StatementRow]:
         .order_by(Statement.seed, Statement.id)
     )
     return [StatementRow(s.id, s.seed, s.speaker, s.text, n) for s, n in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """Matching articles of one statement in one month and language (the web's charts)."""
+
+    statement_id: str
+    month: str  # YYYY-MM, of the publication date (the found date when unknown)
+    language: str
+    articles: int
+    latest: datetime | None
+
+
+def coverage_counts(
+    session: Session,
+    statement: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[CoverageRow]:
+    """Matching articles per statement, month and language: one grouped query."""
+    when = func.coalesce(Article.published, Match.found_at)
+    if session.get_bind().dialect.name == "postgresql":
+        month = func.to_char(func.timezone("UTC", when), "YYYY-MM")
+    else:  # SQLite stores UTC text
+        month = func.strftime("%Y-%m", when)
+    language = func.coalesce(Article.language, "und")
+    query = (
+        select(
+            Match.statement_id,
+            month.label("month"),
+            language.label("language"),
+            func.count(func.distinct(Match.article_id)),
+            func.max(when),
+        )
+        .join(Article, Match.article_id == Article.id)
+        .group_by(Match.statement_id, month, language)
+        .order_by(Match.statement_id, month, language)
+    )
+    if statement is not None:
+        query = query.where(Match.statement_id == statement)
+    if since is not None:
+        query = query.where(when >= since)
+    if until is not None:
+        query = query.where(when < until)
+    return [
+        CoverageRow(s, m, lang, int(n), _aware(latest))
+        for s, m, lang, n, latest in session.execute(query)
+    ]
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """max() over a coalesce loses the column type on SQLite: read it back as UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def latest_matches(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, MatchRow]:
+    """Each statement's newest match (by publication date, else found date): one query."""
+    when = func.coalesce(Article.published, Match.found_at)
+    rank = (
+        func.row_number()
+        .over(partition_by=Match.statement_id, order_by=(when.desc(), Article.id.desc()))
+        .label("rank")
+    )
+    ranked = select(Match.id, rank).join(Article, Match.article_id == Article.id)
+    if since is not None:
+        ranked = ranked.where(when >= since)
+    if until is not None:
+        ranked = ranked.where(when < until)
+    newest = ranked.subquery()
+    query = (
+        select(*_MATCH_ROW_COLUMNS)
+        .join(Article, Match.article_id == Article.id)
+        .join(newest, newest.c.id == Match.id)
+        .where(newest.c.rank == 1)
+    )
+    return {row.statement_id: row for row in (MatchRow(*r) for r in session.execute(query))}

@@ -64,6 +64,13 @@ def test_every_command_reads_its_data_from_the_install(installed: Path, tmp_path
     assert statements.returncode == 0, statements.stderr
     assert "trade-growth-2024" in statements.stdout
 
+    # The digest's templates ship too (an empty day still gives the three files).
+    digest = _run(
+        installed, tmp_path, "-m", "pledgewatch.cli", "digest", "--date", "2025-05-09", "--out", "d"
+    )
+    assert digest.returncode == 0, digest.stderr
+    assert "Pledgewatch" in (tmp_path / "d" / "digest-2025-05-09.html").read_text(encoding="utf-8")
+
 
 def test_the_pipeline_benchmark_runs_on_the_install(installed: Path, tmp_path: Path) -> None:
     bench = _run(

@@ -7,10 +7,10 @@ from pledgewatch.app import App
 from pledgewatch.cli import output
 from pledgewatch.cli.base import app_of, cli, fail_cleanly
 from pledgewatch.errors import PledgewatchError
-from pledgewatch.pipeline import Pipeline
+from pledgewatch.feedback import clear_verdicts, give_verdict
 from pledgewatch.statements import require_statement
-from pledgewatch.storage.articles import article_detail, find_article
-from pledgewatch.storage.matches import clear_feedback, list_feedback, set_feedback
+from pledgewatch.storage.articles import find_article
+from pledgewatch.storage.matches import list_feedback
 
 
 @cli.group()
@@ -35,10 +35,7 @@ def feedback_mark(ctx: click.Context, article: str, statement: str, relevant: bo
     require_statement(app.seed, statement)
     article_id = _stored_article(app, article)
     with app.pipeline() as pipeline:
-        pipeline.sync()  # the statement must exist in the database
-        with app.sessions.begin() as session:
-            set_feedback(session, article_id, statement, relevant)
-        _rescore_one(pipeline, article_id, statement)
+        _echo_matches(article_id, give_verdict(pipeline, article_id, statement, relevant))
 
 
 @feedback.command("clear")
@@ -51,11 +48,9 @@ def feedback_clear(ctx: click.Context, article: str, statement: str | None) -> N
     app = app_of(ctx)
     article_id = _stored_article(app, article)
     with app.pipeline() as pipeline:
-        pipeline.sync()  # the seed's statements must exist in the database to be re-scored
-        with app.sessions.begin() as session:
-            cleared = clear_feedback(session, article_id, statement)
+        cleared, matched = clear_verdicts(pipeline, article_id, statement)
         click.echo(f"{cleared} verdicts cleared")
-        _rescore_one(pipeline, article_id, statement)
+        _echo_matches(article_id, matched)
 
 
 @feedback.command("list")
@@ -88,11 +83,5 @@ def _stored_article(app: App, ref: str) -> int:
         return found.id
 
 
-def _rescore_one(pipeline: Pipeline, article_id: int, statement: str | None) -> None:
-    """The article's own matches follow its verdicts at once (its own example is not used)."""
-    pipeline.rescorer.rescore(statement, articles=[article_id])
-    with pipeline.sessions() as session:
-        detail = article_detail(session, str(article_id))
-    assert detail is not None
-    matched = [m.statement_id for m in detail.matches]
+def _echo_matches(article_id: int, matched: list[str]) -> None:
     click.echo(f"article {article_id} now matches: {', '.join(matched) or 'nothing'}")

@@ -7,11 +7,15 @@ import io
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+
+# The record shapes are shared with the web API (pledgewatch.records); re-exported here.
+from pledgewatch.records import article_record, match_record, plain, record
+
+__all__ = ["article_record", "match_record", "plain", "record"]
 
 if TYPE_CHECKING:  # types only: printing imports none of the machinery
     from pledgewatch.matching import StatementScore
@@ -19,31 +23,6 @@ if TYPE_CHECKING:  # types only: printing imports none of the machinery
     from pledgewatch.rescoring import RescoreSummary
     from pledgewatch.storage.articles import ArticleDetail
     from pledgewatch.storage.runs import RunRow
-
-MATCH_COLUMNS = [
-    "statement_id",
-    "score",
-    "published",
-    "date_origin",
-    "language",
-    "source",
-    "title",
-    "article_url",
-    "passage",
-    "position",
-    "model",
-    "found_at",
-]
-
-
-def plain(value: Any) -> Any:
-    """A datetime as ISO 8601 text (JSON and tables); anything else as it is."""
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def record(row: Any, columns: Sequence[str] | None = None) -> dict[str, Any]:
-    """A dataclass row as a plain dict (only ``columns`` when given)."""
-    return {k: plain(v) for k, v in asdict(row).items() if columns is None or k in columns}
 
 
 def clip(text: str, width: int) -> str:
@@ -164,19 +143,6 @@ def error_kind(error: str) -> str:
     """'page URL: http_404 (HTTP 404)' -> 'page http_404'."""
     where, _, rest = error.partition(" ")
     return f"{where} {rest.partition(': ')[2].split(' ')[0]}"
-
-
-def article_record(
-    detail: ArticleDetail,
-    explained: tuple[list[StatementScore], dict[str, bool]] | None = None,
-) -> dict[str, Any]:
-    """`show --format json`: the article, its matches and (``explained``) every score."""
-    shown = {k: plain(v) for k, v in asdict(detail).items() if k != "matches"}
-    shown["matches"] = [record(m, MATCH_COLUMNS) for m in detail.matches]
-    if explained is not None:
-        scores, verdicts = explained
-        shown["scores"] = [asdict(s) | {"verdict": verdicts.get(s.statement_id)} for s in scores]
-    return shown
 
 
 def print_article(detail: ArticleDetail) -> None:

@@ -76,7 +76,7 @@ def matches(
             ),
         )
     output.emit(
-        [output.record(r, output.MATCH_COLUMNS) for r in rows],
+        [output.match_record(r) for r in rows],
         fmt,
         ["statement_id", "score", "published", "language", "source", "title"],
     )
