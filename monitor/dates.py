@@ -1,5 +1,5 @@
-"""Date strings from feeds and pages -> timezone-aware UTC. The only module that imports
-dateparser.
+"""Date strings from feeds and pages -> timezone-aware UTC (the only module that imports
+dateparser), and the days people type in commands and the web view (parse_day).
 
 The standard forms are read first and exactly: ISO 8601 / RFC 3339, then RFC 822 / 2822 (what
 RSS asks for). Whatever is left goes to dateparser, which knows day and month names in some
@@ -12,8 +12,9 @@ feed's configured one), not as UTC.
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -75,3 +76,34 @@ def _localised(text: str) -> datetime | None:
             return dateparser.parse(text, settings=_SETTINGS)
     except (ValueError, OverflowError, TypeError):  # a date past the calendar's range
         return None
+
+
+# What people type for a day: an ISO day, or relative to today (7d: seven days ago, 2w: two weeks).
+_RELATIVE = re.compile(r"^(\d{1,5})\s*([dw])$")
+_NAMED = {"today": 0, "yesterday": 1}
+DAY_FORMS = "a day like 2025-05-09, today, yesterday, 7d (days ago) or 2w (weeks ago)"
+
+
+def parse_day(
+    value: str | None, *, end: bool = False, today: date | None = None
+) -> datetime | None:
+    """A day typed by a person as UTC midnight (``end``: the midnight after it, for an inclusive
+    --until); relative forms count back from ``today`` (default: today in UTC). ValueError
+    naming the accepted forms when it is none of them."""
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    today = today or datetime.now(UTC).date()
+    relative = _RELATIVE.match(text)
+    if text in _NAMED:
+        day = today - timedelta(days=_NAMED[text])
+    elif relative:
+        count, unit = int(relative.group(1)), relative.group(2)
+        day = today - timedelta(days=count * (7 if unit == "w" else 1))
+    else:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not {DAY_FORMS}") from None
+    midnight = datetime.combine(day, time.min, UTC)
+    return midnight + timedelta(days=1) if end else midnight

@@ -55,3 +55,12 @@ def article_record(
         scores, verdicts = explained
         shown["scores"] = [asdict(s) | {"verdict": verdicts.get(s.statement_id)} for s in scores]
     return shown
+
+
+def decided_by(score: StatementScore | None, verdict: bool | None) -> str:
+    """What decides a statement's match on an article (`show --scores`, the article page)."""
+    if verdict is not None:
+        return f"analyst: {'yes' if verdict else 'no'}"
+    if score is None:
+        return "not scored (out of the seed's scope)"
+    return "matched" if score.matched else "below its bar"

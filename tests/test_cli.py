@@ -6,9 +6,11 @@ import csv
 import io
 import json
 import socket
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from click.testing import CliRunner
 from pledgewatch import __version__
 from pledgewatch.cli import cli
@@ -91,7 +93,29 @@ def test_matches_formats_and_bad_date(tmp_path: Path, demo_server, sqlite_url: s
     code, out, _ = _invoke("--config", str(config), "matches", "--min-score", "2")
     assert code == 0 and "(none)" in out
     code, _, err = _invoke("--config", str(config), "matches", "--since", "9 May")
-    assert code == 2 and "not a date like 2025-05-09" in err
+    assert code == 2 and "since: '9 May' is not a day like 2025-05-09" in err
+
+
+def test_matches_take_relative_days(tmp_path: Path, demo_server, sqlite_url: str) -> None:  # type: ignore[no-untyped-def]
+    """On the day after the newest match, `--since 1d` is that match's day; `--until 1w`
+    ends six days before it."""
+    config = write_config(tmp_path / "c.toml", sqlite_url, [demo_server.feed_url("en")])
+    assert _invoke("--config", str(config), "run", "--once")[0] == 0
+    days = {date.fromisoformat(r["published"][:10]) for r in _json(config, "matches")}
+    newest = max(days)
+    with time_machine.travel(datetime.combine(newest + timedelta(days=1), time(9), UTC)):
+        recent = {r["published"][:10] for r in _json(config, "matches", "--since", "1d")}
+        older = {r["published"][:10] for r in _json(config, "matches", "--until", "1w")}
+    assert recent == {newest.isoformat()}
+    assert older == {d.isoformat() for d in days if d <= newest - timedelta(days=6)} and older
+    code, _, err = _invoke("--config", str(config), "matches", "--since", "3 days")
+    assert code == 2 and "today, yesterday, 7d" in err
+
+
+def _json(config: Path, *args: str) -> list[dict]:
+    code, out, err = _invoke("--config", str(config), *args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
 
 
 def test_run_without_feeds_is_a_clear_error(tmp_path: Path, sqlite_url: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from pledgewatch.cli import EXIT_SOME_FAILED, cli
-from pledgewatch.dates import parse_date
+from pledgewatch.dates import parse_date, parse_day
 from pledgewatch.demo.server import DemoServer, Route
 from pledgewatch.errors import ConfigError
 from pledgewatch.extract import extract_article
@@ -314,3 +314,26 @@ def test_a_zone_less_page_date_is_read_in_its_feeds_zone(tmp_path: Path, databas
     paged = _show(config, f"{base}/bj/page")
     assert _utc(paged["published"]) == datetime(2025, 1, 21, 6, 15, tzinfo=UTC)
     assert paged["date_origin"] == "page"
+
+
+@pytest.mark.parametrize(
+    ("typed", "end", "expected"),
+    [
+        ("2025-05-09", False, "2025-05-09"),
+        ("2025-05-09", True, "2025-05-10"),  # --until is inclusive: up to the next midnight
+        ("today", False, "2025-05-12"),
+        ("Yesterday", False, "2025-05-11"),
+        ("7d", False, "2025-05-05"),
+        ("2w", False, "2025-04-28"),
+        ("0d", True, "2025-05-13"),
+    ],
+)
+def test_days_typed_by_people(typed: str, end: bool, expected: str) -> None:
+    day = parse_day(typed, end=end, today=datetime(2025, 5, 12).date())
+    assert day == datetime.fromisoformat(expected).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("typed", ["9 May", "7 days", "-3d", "2025-13-01", "3m"])
+def test_a_day_that_is_none_of_the_forms_says_which_are(typed: str) -> None:
+    with pytest.raises(ValueError, match="2025-05-09, today, yesterday, 7d"):
+        parse_day(typed, today=datetime(2025, 5, 12).date())

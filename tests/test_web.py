@@ -10,8 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,10 +26,9 @@ from pledgewatch.storage.articles import NewArticle, add_article
 from pledgewatch.storage.matches import NewMatch
 from pledgewatch.web import create_web_app, serve_in_thread
 from pledgewatch.web.security import SECURITY_HEADERS, Login
-from sqlalchemy import create_engine, text
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import PG_ADMIN_URL, REQUIRE_POSTGRES, write_config
+from tests.conftest import fresh_postgres_database, write_config
 
 HOSTILE_TITLE = "<script>alert('pwned')</script> Ministers & pledges"
 
@@ -43,40 +42,17 @@ def site(
     """The demo corpus crawled once per database for this module (crawling loads the model):
     the config and its app. Tests that change data compare before and after."""
     tmp = tmp_path_factory.mktemp(f"web-{request.param}")
-    if request.param == "sqlite":
-        database_url, drop = f"sqlite:///{tmp / 'pledgewatch.db'}", None
-    else:
-        database_url, drop = postgres_database()
-    feeds = [demo_server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
-    config = write_config(tmp / "c.toml", database_url, feeds, f'[digest]\nout_dir = "{tmp}"\n')
-    result = CliRunner().invoke(cli, ["--config", str(config), "run", "--once"])
-    assert result.exit_code == 0, result.output
-    try:
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            database_url = f"sqlite:///{tmp / 'pledgewatch.db'}"
+        else:
+            database_url = stack.enter_context(fresh_postgres_database("pw_web"))
+        feeds = [demo_server.feed_url(lang) for lang in ("en", "fr", "ru", "zh")]
+        extra = f'[digest]\nout_dir = "{tmp}"\n'
+        config = write_config(tmp / "c.toml", database_url, feeds, extra)
+        result = CliRunner().invoke(cli, ["--config", str(config), "run", "--once"])
+        assert result.exit_code == 0, result.output
         yield config, App(load_settings(config))
-    finally:
-        if drop:
-            drop()
-
-
-def postgres_database() -> tuple[str, object]:
-    """A fresh PostgreSQL database and the function that drops it (skips without a server)."""
-    name = f"pw_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any reason the server is not there
-        admin.dispose()
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL required but not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 @pytest.fixture
@@ -156,6 +132,8 @@ def test_api_matches_equals_the_matches_command_row_for_row(web, crawled: Path) 
         {"sort": "date"},
         {"language": "fr"},
         {"min_score": "0.5", "sort": "score"},
+        {"since": "2025-03-01", "until": "2025-05-08", "source": "demo", "text": "Russ"},
+        {"until": "yesterday", "sort": "date", "statement": "energy-supplier"},
     ):
         args = [f"--{k.replace('_', '-')}={v}" for k, v in filters.items()]
         expected = cli_json(crawled, "matches", *args)
@@ -166,7 +144,8 @@ def test_api_matches_equals_the_matches_command_row_for_row(web, crawled: Path) 
     page = client.get("/api/matches", params={"limit": 2, "offset": 1}).json()
     assert page == everything[1:3]
     assert client.get("/api/matches", params={"limit": 10_001}).status_code == 400
-    assert client.get("/api/matches", params={"since": "May 9"}).status_code == 400
+    refused = client.get("/api/matches", params={"since": "May 9"})
+    assert refused.status_code == 400 and "since: 'May 9' is not a day" in refused.json()["error"]
 
 
 def test_pledge_page_filters_by_language_and_by_the_articles_full_text(web) -> None:

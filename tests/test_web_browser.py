@@ -74,8 +74,7 @@ class Problems:
 
 
 def _record_console(message: Any, page_url: str, problems: Problems) -> None:
-    # The browser asks every site for /favicon.ico on its own; the pages never link one.
-    if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+    if message.type == "error":
         problems.console.append(f"{page_url}: {message.text} ({message.location.get('url')})")
 
 

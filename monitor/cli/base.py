@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from pledgewatch import __version__
+from pledgewatch import __version__, dates
 from pledgewatch.app import App
 from pledgewatch.errors import ConfigError, PledgewatchError
 from pledgewatch.settings import load_settings
@@ -92,12 +92,9 @@ def app_of(ctx: click.Context, default_config: Path | None = None) -> App:
     return App(load_settings(ctx.obj["config_path"] or default_config))
 
 
-def parse_day(value: str | None, end: bool = False) -> datetime | None:
-    """A --since/--until/--date day as UTC midnight (``end``: the midnight after it)."""
-    if value is None:
-        return None
+def parse_day(value: str | None, end: bool = False, today: date | None = None) -> datetime | None:
+    """A --since/--until/--date day (pledgewatch.dates.parse_day) as a usage error if bad."""
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2025-05-09") from None
-    return day + timedelta(days=1) if end else day
+        return dates.parse_day(value, end=end, today=today)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None

@@ -45,8 +45,9 @@ def digest(
         app = App(app.settings.model_copy(update={"digest": digest_settings}))
     settings = app.settings
     zone = ZoneInfo(settings.digest.timezone)
-    chosen = parse_day(day)
-    when = chosen.date() if chosen else datetime.now(zone).date() - timedelta(days=1)
+    today = datetime.now(zone).date()
+    chosen = parse_day(day, today=today)
+    when = chosen.date() if chosen else today - timedelta(days=1)
     result = make_digest(settings, app.sessions, app.seed, when, out_dir, email, force)
     if result.skipped_empty:
         click.echo(f"{when}: no matches, digest skipped")

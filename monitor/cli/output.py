@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 # The record shapes are shared with the web API (pledgewatch.records); re-exported here.
-from pledgewatch.records import article_record, match_record, plain, record
+from pledgewatch.records import article_record, decided_by, match_record, plain, record
 
 __all__ = ["article_record", "match_record", "plain", "record"]
 
@@ -169,19 +169,12 @@ def print_scores(scores: list[StatementScore], verdicts: dict[str, bool], stored
         return
     click.echo("\nscores (score / the statement's bar)")
     for s in sorted(scores, key=lambda s: -s.score):
-        status = _score_status(s, verdicts.get(s.statement_id))
+        status = decided_by(s, verdicts.get(s.statement_id))
         click.echo(f"  {s.score:6.3f} / {s.threshold:.3f}  {s.statement_id:24s} {status}")
         click.echo(f"      « {clip(s.passage, 90)} »")
     now = {s.statement_id for s in scores if verdicts.get(s.statement_id, s.matched)}
     if now != stored:
         click.echo("the stored matches predate these settings: `pledgewatch rescore` updates them")
-
-
-def _score_status(score: StatementScore, verdict: bool | None) -> str:
-    """What decided the statement's match on this article: an analyst, or its score."""
-    if verdict is not None:
-        return f"analyst: {'yes' if verdict else 'no'}"
-    return "matched" if score.matched else "below its bar"
 
 
 def print_status(report: dict[str, Any], last_run: RunRow | None) -> None:

@@ -8,21 +8,24 @@ from typing import Any
 
 import click
 from pledgewatch.cli import output
-from pledgewatch.cli.base import app_of, cli, fail_cleanly, parse_day
+from pledgewatch.cli.base import app_of, cli, fail_cleanly
 from pledgewatch.errors import PledgewatchError
+from pledgewatch.filters import FilterError, match_filter
 from pledgewatch.statements import require_statement
 from pledgewatch.storage import schedule
 from pledgewatch.storage.articles import article_detail
 from pledgewatch.storage.digests import last_digest
-from pledgewatch.storage.matches import MatchFilter, list_matches, list_statements
+from pledgewatch.storage.matches import list_matches, list_statements
 from pledgewatch.storage.runs import count_rows, list_runs
 from pledgewatch.timeline import count_by_period
 
 
 @cli.command()
 @click.option("--statement", help="Only this statement id.")
-@click.option("--since", help="Published on or after this day (YYYY-MM-DD).")
-@click.option("--until", help="Published on or before this day (YYYY-MM-DD).")
+@click.option(
+    "--since", help="Published on or after this day (2025-05-09, today, yesterday, 7d, 2w)."
+)
+@click.option("--until", help="Published on or before this day (same forms as --since).")
 @click.option("--min-score", type=float, help="Only matches scoring at least this.")
 @click.option("--source", help="Only sources whose name contains this (any case).")
 @click.option(
@@ -59,22 +62,14 @@ def matches(
 
     Example: pledgewatch matches --statement energy-supplier --since 2025-01-01 --format jsonl
     """
-    app = app_of(ctx)
-    with app.sessions() as session:
-        rows = list_matches(
-            session,
-            MatchFilter(
-                statement=statement,
-                since=parse_day(since),
-                until=parse_day(until, end=True),
-                min_score=min_score,
-                source=source,
-                language=language,
-                text=text,
-                sort=sort,
-                limit=limit,
-            ),
-        )
+    options = dict(statement=statement, since=since, until=until, min_score=min_score)
+    options |= dict(source=source, language=language, text=text, sort=sort, limit=limit)
+    try:
+        where = match_filter(options)
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
+    with app_of(ctx).sessions() as session:
+        rows = list_matches(session, where)
     output.emit(
         [output.match_record(r) for r in rows],
         fmt,
@@ -140,7 +135,7 @@ def timeline(
     if statement is not None:
         require_statement(app.seed, statement)
     with app.sessions() as session:
-        rows = list_matches(session, MatchFilter(statement=statement))
+        rows = list_matches(session, match_filter({"statement": statement}))
     counted = count_by_period(rows, by)
     output.emit(counted.records(), fmt, [by, *counted.statements, "articles"])
     if chart is not None:

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import replace
 
 from flask import Blueprint, Response, abort, jsonify, request
+from pledgewatch.filters import FilterError, match_filter
 from pledgewatch.records import article_record, match_record, record
 from pledgewatch.storage import schedule
 from pledgewatch.storage.articles import article_detail
-from pledgewatch.storage.matches import MatchFilter, list_matches, list_statements
+from pledgewatch.storage.matches import list_matches, list_statements
 from pledgewatch.web.pages import state
 from werkzeug.exceptions import HTTPException
 
@@ -24,48 +24,16 @@ def _json_error(exc: HTTPException) -> tuple[Response, int]:
     return jsonify({"error": exc.description}), exc.code or 500
 
 
-def _day(name: str, end: bool = False) -> datetime | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        abort(400, f"{name}: {value!r} is not a date like 2025-05-09")
-    return day + timedelta(days=1) if end else day
-
-
-def _number(name: str, kind: type, default: Any, low: float, high: float | None = None) -> Any:
-    value = request.args.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = kind(value)
-    except ValueError:
-        abort(400, f"{name}: {value!r} is not a number")
-    if number < low or (high is not None and number > high):
-        abort(400, f"{name}: {number} is outside {low}..{high if high is not None else ''}")
-    return number
-
-
 @api.get("/matches")
 def matches() -> Response:
-    """Filters as `pledgewatch matches`; limit (at most 10,000) and offset page through."""
-    sort = request.args.get("sort", "statement")
-    if sort not in ("statement", "score", "date"):
-        abort(400, "sort: one of statement, score, date")
-    where = MatchFilter(
-        statement=request.args.get("statement") or None,
-        since=_day("since"),
-        until=_day("until", end=True),
-        min_score=_number("min_score", float, None, float("-inf")),
-        source=request.args.get("source") or None,
-        language=request.args.get("language") or None,
-        text=request.args.get("text") or None,
-        sort=sort,
-        limit=_number("limit", int, DEFAULT_LIMIT, 1, MAX_LIMIT),
-        offset=_number("offset", int, 0, 0),
-    )
+    """Filters as `pledgewatch matches` (plus q: also in the article's text); limit (at most
+    10,000) and offset page through."""
+    try:
+        where = match_filter(request.args, max_limit=MAX_LIMIT)
+    except FilterError as exc:
+        abort(400, str(exc))
+    if where.limit is None:
+        where = replace(where, limit=DEFAULT_LIMIT)
     with state().app.sessions() as db:
         rows = list_matches(db, where)
     return jsonify([match_record(r) | {"article_id": r.article_id} for r in rows])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -18,27 +18,23 @@ from flask import (
     session,
     url_for,
 )
+from pledgewatch.charts import coverage_svg
 from pledgewatch.discovery import NoFeedFound, discover_feed
 from pledgewatch.fetch import Fetcher
+from pledgewatch.filters import FilterError, match_filter
+from pledgewatch.records import decided_by
 from pledgewatch.storage import schedule
 from pledgewatch.storage.articles import article_detail, article_texts
 from pledgewatch.storage.digests import list_digests
-from pledgewatch.storage.matches import (
-    MatchFilter,
-    coverage_counts,
-    latest_matches,
-    list_matches,
-)
+from pledgewatch.storage.matches import coverage_counts, latest_matches, list_matches
 from pledgewatch.web.security import DIGEST_CSP, Login
 from pledgewatch.web.state import (
     PERIODS,
     WebState,
     chart_span,
-    coverage_chart,
     evidence_in_context,
     marked_segments,
     period_bounds,
-    score_status,
 )
 
 pages = Blueprint("pages", __name__)
@@ -78,7 +74,7 @@ def dashboard() -> str:
                 "count": sum(r.articles for r in mine),
                 "languages": sorted(languages.items(), key=lambda kv: -kv[1]),
                 "latest": latest.get(s.id),
-                "sparkline": coverage_chart(
+                "sparkline": coverage_svg(
                     {(r.month, r.language): r.articles for r in mine}, start, end, sparkline=True
                 ),
             }
@@ -86,16 +82,6 @@ def dashboard() -> str:
     return render_template(
         "dashboard.html", seed=app.seed, rows=rows, period=period, periods=PERIODS
     )
-
-
-def _day(value: str | None, end: bool = False) -> datetime | None:
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        abort(400, f"{value!r} is not a date like 2025-05-09")
-    return day + timedelta(days=1) if end else day
 
 
 @pages.get("/statements/<statement_id>")
@@ -106,15 +92,16 @@ def statement(statement_id: str) -> str:
         abort(404, f"no statement {statement_id!r} in the seed")
     args = request.args
     filters = {k: args.get(k, "").strip() for k in ("language", "source", "since", "until", "q")}
-    sort = args.get("sort", "date") if args.get("sort") in ("date", "score") else "date"
     page = max(1, args.get("page", 1, type=int) or 1)
-    where = MatchFilter(
+    try:
+        where = match_filter(args, sort="date")
+    except FilterError as exc:
+        abort(400, str(exc))
+    sort = where.sort if where.sort in ("date", "score") else "date"
+    where = replace(
+        where,
         statement=statement_id,
-        since=_day(filters["since"]),
-        until=_day(filters["until"], end=True),
-        source=filters["source"] or None,
-        language=filters["language"] or None,
-        full_text=filters["q"] or None,
+        text=None,
         sort=sort,
         limit=PAGE_SIZE + 1,  # one more: is there a next page?
         offset=(page - 1) * PAGE_SIZE,
@@ -124,7 +111,7 @@ def statement(statement_id: str) -> str:
         texts = article_texts(db, [r.article_id for r in rows[:PAGE_SIZE]])
         coverage = coverage_counts(db, statement=statement_id)
     start, end = chart_span(coverage, None, None)
-    chart = coverage_chart({(r.month, r.language): r.articles for r in coverage}, start, end)
+    chart = coverage_svg({(r.month, r.language): r.articles for r in coverage}, start, end)
     matches = [
         {"row": r, "evidence": evidence_in_context(texts.get(r.article_id), r.passage)}
         for r in rows[:PAGE_SIZE]
@@ -170,7 +157,7 @@ def article(article_id: int) -> str:
         {
             "statement": s,
             "score": by_statement.get(s.id),
-            "status": score_status(by_statement.get(s.id), verdicts.get(s.id)),
+            "status": decided_by(by_statement.get(s.id), verdicts.get(s.id)),
             "matched": s.id in matched,
         }
         for s in web.app.seed.statements

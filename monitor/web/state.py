@@ -93,15 +93,6 @@ def _month_start(month: str) -> date:
     return date(int(year), int(number), 1)
 
 
-def coverage_chart(counts: dict[tuple[str, str], int], start: date, end: date, **kw: object) -> str:
-    """The inline SVG of pledgewatch.charts (empty where that chart is not available)."""
-    try:
-        from pledgewatch.charts import coverage_svg
-    except ImportError:  # pragma: no cover - the chart module predates coverage_svg
-        return ""
-    return coverage_svg(counts, start, end, **kw)  # type: ignore[arg-type]
-
-
 @dataclass(frozen=True)
 class Evidence:
     """The passage in its context within the article's text."""
@@ -164,12 +155,3 @@ def marked_segments(text: str, passages: Iterable[tuple[str, str]]) -> list[Segm
         for a, b in zip(cuts, cuts[1:], strict=False)
         if b > a
     ]
-
-
-def score_status(score: StatementScore | None, verdict: bool | None) -> str:
-    """What decided a statement's match on the article, as `show --scores` says it."""
-    if verdict is not None:
-        return f"analyst: {'yes' if verdict else 'no'}"
-    if score is None:
-        return "not scored (out of the seed's scope)"
-    return "matched" if score.matched else "below its bar"
