@@ -12,7 +12,7 @@ from pledgewatch.errors import ConfigError
 from pledgewatch.labelled import LabelledArticle, load_labelled
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-LANGUAGES = ("en", "ru", "zh")
+LANGUAGES = ("en", "fr", "ru", "zh")  # the translation keys of a statement
 log = logging.getLogger(__name__)
 _WARNED: set[tuple[Path, str]] = set()  # a statements file is read more than once a run
 
@@ -76,6 +76,7 @@ class _StatementModel(BaseModel):
     speaker: str = ""
     text: str = Field(min_length=1)
     en: str | None = None
+    fr: str | None = None
     ru: str | None = None
     zh: str | None = None
     views: list[str] = []
