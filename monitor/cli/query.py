@@ -1,4 +1,5 @@
-"""Commands that read the database: matches, show, timeline, status, runs, statements."""
+"""Commands that read the database: matches, show, timeline, status, runs (statements:
+cli/statements.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pledgewatch.statements import require_statement
 from pledgewatch.storage import schedule
 from pledgewatch.storage.articles import article_detail
 from pledgewatch.storage.digests import last_digest
-from pledgewatch.storage.matches import MatchFilter, list_matches, list_statements
+from pledgewatch.storage.matches import MatchFilter, list_matches
 from pledgewatch.storage.runs import count_rows, list_runs
 from pledgewatch.timeline import count_by_period
 
@@ -202,29 +203,3 @@ def runs(ctx: click.Context, limit: int, fmt: str) -> None:
             click.echo(f"    {error}")
     if not rows:
         click.echo("(no runs yet)")
-
-
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.pass_context
-@fail_cleanly
-def statements(ctx: click.Context, fmt: str) -> None:
-    """List the seed statements and how many matches each has.
-
-    Example: pledgewatch statements --format json
-    """
-    app = app_of(ctx)
-    seed = app.seed
-    with app.sessions() as session:
-        counts = {row.id: row.matches for row in list_statements(session)}
-    records = [
-        {
-            "id": s.id,
-            "speaker": s.speaker,
-            "text": s.text,
-            "translations": s.translations,
-            "matches": counts.get(s.id, 0),
-        }
-        for s in seed.statements
-    ]
-    output.emit(records, fmt, ["id", "speaker", "matches", "text"])
