@@ -7,7 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from pledgewatch.cli import cli
+from pledgewatch.demo.server import DemoServer
 from pledgewatch.seeds import DEFAULT_STATEMENTS, SEEDS_DIR
+
+from tests.conftest import write_config
 
 EXAMPLE = SEEDS_DIR / "example.toml"
 
@@ -90,3 +93,67 @@ def test_check_of_an_invalid_file_is_one_line_naming_the_key(tmp_path: Path) -> 
     )
     code, out = _check(str(tmp_path / "missing.toml"))
     assert code == 1 and "no such statements file" in out
+
+
+SEED_ARTICLE = Path(__file__).resolve().parent / "data" / "seeds" / "harbour-speech.txt"
+# Invented follow-up coverage: one story on the dredging pledge, one on nothing in the speech.
+FOLLOW_UP = {
+    "feeds": {"en": {"title": "Valmora Harbour News"}},
+    "articles": [
+        {
+            "id": "dredging",
+            "feed": "en",
+            "published": "2026-06-01T08:00:00+00:00",
+            "title": "Dredging of Valmora's northern channel begins",
+            "body": [
+                "Work to dredge the northern channel of the port of Valmora began on Monday, so "
+                "that the largest container ships can dock there by 2027.",
+                "The harbour master said the dredgers would work through the winter.",
+            ],
+        },
+        {
+            "id": "bakery",
+            "feed": "en",
+            "published": "2026-06-01T09:00:00+00:00",
+            "title": "A new bakery opens in the old town",
+            "body": [
+                "A family bakery opened its doors in the old town on Saturday, selling bread "
+                "made from local flour.",
+                "Queues formed before dawn, the owners said.",
+            ],
+        },
+    ],
+}
+
+
+def test_a_drafted_file_loads_checks_and_finds_coverage_on_a_poll(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    runner = CliRunner()
+    drafted = tmp_path / "harbour.toml"
+    made = runner.invoke(cli, ["statements", "init", str(SEED_ARTICLE), "-o", str(drafted)])
+    assert made.exit_code == 0, made.output
+    assert f"statements check {drafted}" in made.stderr
+    text = drafted.read_text(encoding="utf-8")
+    assert 'speaker = "Ines Calder"' in text and "We will dredge the northern channel" in text
+    assert "marshes" in text and "Several residents attended" not in text
+    # Nothing edited: the check passes and names what the draft still lacks.
+    code, out = _check(str(drafted))
+    assert code == 0, out
+    assert "no views" in out and "no wording in French (`fr`)" in out
+    # Writing over it again needs --force.
+    again = runner.invoke(cli, ["statements", "init", str(SEED_ARTICLE), "-o", str(drafted)])
+    assert again.exit_code == 1 and "--force" in again.output
+    with DemoServer(corpus=FOLLOW_UP) as server:
+        config = write_config(
+            tmp_path / "c.toml",
+            sqlite_url,
+            [server.feed_url("en")],
+            f'[matching]\nstatements = "{drafted}"\n',
+        )
+        run = runner.invoke(cli, ["--config", str(config), "run", "--once"])
+        assert run.exit_code == 0, run.output
+        found = runner.invoke(cli, ["--config", str(config), "matches", "--format", "json"])
+    matches = json.loads(found.stdout)
+    assert {m["statement_id"] for m in matches} == {"we-will-dredge-the-northern"}, matches
+    assert all("Dredging" in m["title"] for m in matches)

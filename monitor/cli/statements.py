@@ -12,6 +12,7 @@ import click
 from pledgewatch.cli import output
 from pledgewatch.cli.base import app_of, cli, fail_cleanly
 from pledgewatch.seed_check import FEED_LANGUAGES, SeedCheck, check_seed
+from pledgewatch.seed_draft import draft
 from pledgewatch.statements import load_seed
 from pledgewatch.storage.matches import list_statements
 from rich.console import Console
@@ -116,3 +117,34 @@ def _quiet_loader() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
+
+
+@statements.command("init")
+@click.argument("article", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the draft here (default: print it).",
+)
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@fail_cleanly
+def init(article: Path, out: Path | None, force: bool) -> None:
+    """Draft a statements file from a seed article (plain text) for you to edit.
+
+    Candidate statements are the sentences that read like attributed claims, pledges or
+    figures, with the speaker where one is named; translations and views are left as
+    placeholders, which `statements check` then lists.
+
+    Example: pledgewatch statements init my-article.txt -o seeds/my-seed.toml
+    """
+    text = draft(article, out)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    if out.exists() and not force:
+        raise click.ClickException(f"{out} exists; pass --force to overwrite it")
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"drafted {text.count('[[statements]]')} statements: {out}", err=True)
+    click.echo(f"next: pledgewatch statements check {out}", err=True)
