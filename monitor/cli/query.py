@@ -22,6 +22,7 @@ from pledgewatch.timeline import count_by_period
 
 @cli.command()
 @click.option("--statement", help="Only this statement id.")
+@click.option("--seed", help="Only this seed's statements (its id; several statements files).")
 @click.option("--since", help="Published on or after this day (YYYY-MM-DD).")
 @click.option("--until", help="Published on or before this day (YYYY-MM-DD).")
 @click.option("--min-score", type=float, help="Only matches scoring at least this.")
@@ -46,6 +47,7 @@ from pledgewatch.timeline import count_by_period
 def matches(
     ctx: click.Context,
     statement: str | None,
+    seed: str | None,
     since: str | None,
     until: str | None,
     min_score: float | None,
@@ -66,6 +68,7 @@ def matches(
             session,
             MatchFilter(
                 statement=statement,
+                seed=seed,
                 since=parse_day(since),
                 until=parse_day(until, end=True),
                 min_score=min_score,
@@ -79,7 +82,7 @@ def matches(
     output.emit(
         [output.match_record(r) for r in rows],
         fmt,
-        ["statement_id", "score", "published", "language", "source", "title"],
+        ["seed", "statement_id", "score", "published", "language", "source", "title"],
     )
 
 
@@ -139,7 +142,7 @@ def timeline(
     """
     app = app_of(ctx)
     if statement is not None:
-        require_statement(app.seed, statement)
+        require_statement(app.seeds, statement)
     with app.sessions() as session:
         rows = list_matches(session, MatchFilter(statement=statement))
     counted = count_by_period(rows, by)

@@ -32,23 +32,27 @@ def statements(ctx: click.Context, fmt: str) -> None:
     if ctx.invoked_subcommand is not None:
         return
     app = app_of(ctx)
-    seed = app.seed
     with app.sessions() as session:
         counts = {row.id: row.matches for row in list_statements(session)}
     records = [
         {
+            "seed": seed.seed,
             "id": s.id,
             "speaker": s.speaker,
             "text": s.text,
             "translations": s.translations,
             "matches": counts.get(s.id, 0),
         }
+        for seed in app.seeds
         for s in seed.statements
     ]
     if fmt == "json":
         output.emit_json(records)
         return
+    several = len(app.seeds) > 1
     table = Table(box=None, pad_edge=False, show_lines=True, header_style="bold")
+    if several:
+        table.add_column("seed")
     table.add_column("id", no_wrap=True)
     table.add_column("speaker")
     table.add_column("matches", justify="right")
@@ -56,7 +60,8 @@ def statements(ctx: click.Context, fmt: str) -> None:
     table.add_column("English", ratio=1, overflow="fold")
     for r in records:
         english = r["translations"].get("en") or "(as the original)"
-        table.add_row(r["id"], r["speaker"], str(r["matches"]), r["text"], english)
+        cells = [r["id"], r["speaker"], str(r["matches"]), r["text"], english]
+        table.add_row(*([r["seed"]] if several else []), *cells)
     Console(highlight=False).print(table)
 
 
