@@ -22,7 +22,7 @@ from pledgewatch.matching import Matcher
 from pledgewatch.pipeline import Pipeline
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.settings import Settings
-from pledgewatch.statements import Seed, load_seed
+from pledgewatch.statements import Seed, load_seeds
 from pledgewatch.storage.db import Sessions, open_database
 
 
@@ -38,9 +38,14 @@ class App:
         return open_database(self.settings.database.url)
 
     @cached_property
+    def seeds(self) -> tuple[Seed, ...]:
+        """The configured statements files (one seed each), else the bundled seed."""
+        return load_seeds(self.settings.matching.statements or DEFAULT_STATEMENTS)
+
+    @property
     def seed(self) -> Seed:
-        """The configured statements file, else the bundled seed."""
-        return load_seed(self.settings.matching.statements or DEFAULT_STATEMENTS)
+        """The first configured seed: the one matched until the pipeline takes several."""
+        return self.seeds[0]
 
     @cached_property
     def encoder(self) -> Encoder:
@@ -49,16 +54,24 @@ class App:
         return load_encoder(matching.model, matching.device, matching.batch_size)
 
     @cached_property
-    def matcher(self) -> Matcher:
-        """The configured threshold, comparing articles with the seed's examples."""
+    def matchers(self) -> tuple[Matcher, ...]:
+        """One per seed: the configured threshold, comparing articles with its examples."""
         matching = self.settings.matching
-        return Matcher(self.seed, self.encoder, matching.threshold, cache_dir=matching.cache_dir)
+        return tuple(
+            Matcher(seed, self.encoder, matching.threshold, cache_dir=matching.cache_dir)
+            for seed in self.seeds
+        )
+
+    @property
+    def matcher(self) -> Matcher:
+        """The first seed's matcher (eval, rescore and explanations use it)."""
+        return self.matchers[0]
 
     @contextmanager
     def pipeline(self) -> Iterator[Pipeline]:
         """A pipeline with its own HTTP client, closed on exit."""
         sessions = self.sessions  # the database first: a bad URL fails before the model loads
         # Verdicts stored by analysts join the seed's examples on each pass: no restart.
-        matcher = self.matcher
+        first, *others = self.matchers
         with Fetcher(self.settings.fetch) as fetcher:
-            yield Pipeline(self.settings, sessions, fetcher, matcher)
+            yield Pipeline(self.settings, sessions, fetcher, first, others)

@@ -20,9 +20,9 @@ class FilterError(PledgewatchError):
 def match_filter(
     values: Mapping[str, Any], *, sort: str = "statement", max_limit: int | None = None
 ) -> MatchFilter:
-    """The MatchFilter of ``values``: statement, since, until (inclusive day), min_score, source,
-    language, text (title or passage), q (also the article's text), sort, limit, offset. Missing
-    or empty values filter nothing; ``sort`` is the default order."""
+    """The MatchFilter of ``values``: statement, seed, since, until (inclusive day), min_score,
+    source, language, text (title or passage), q (also the article's text), sort, limit,
+    offset. Missing or empty values filter nothing; ``sort`` is the default order."""
 
     def given(name: str) -> str | None:
         value = values.get(name)
@@ -42,6 +42,7 @@ def match_filter(
         raise FilterError(f"sort: {order!r} is not one of {', '.join(SORTS)}")
     return MatchFilter(
         statement=given("statement"),
+        seed=given("seed"),
         since=read("since", parse_day),
         until=read("until", lambda v: parse_day(v, end=True)),
         min_score=read("min_score", _score),

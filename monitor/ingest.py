@@ -221,9 +221,7 @@ class Ingest:
                 _sighting(session, feed.id, stored_id, article)
         summary.duplicates += len(batch.copies)
         with timed(summary, "encode"):
-            encoded = self.scorer.encode(
-                [self.scorer.matcher.passages(a.text) for a in batch.stories]
-            )
+            encoded = self.scorer.encode([self.scorer.passages(a.text) for a in batch.stories])
         summary.passages_encoded += sum(len(e.passages) for e in encoded)
         stored: dict[int, int] = {}  # story index -> article id
         for i, (story, vectors) in enumerate(zip(batch.stories, encoded, strict=True)):
@@ -312,7 +310,7 @@ class Ingest:
                     session, article_id, feed.id, entry.guid, entry.updated, record
                 ):
                     continue
-                (encoded,) = self.scorer.encode([self.scorer.matcher.passages(article.text)])
+                (encoded,) = self.scorer.encode([self.scorer.passages(article.text)])
                 verdicts = verdicts_on(session, [article_id]).get(article_id)
                 matches = self.scorer.matches(encoded, article_id, verdicts)
                 replace_matches(session, article_id, model, None, matches)

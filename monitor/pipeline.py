@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -91,11 +92,17 @@ class Pipeline:
     """Polls feeds and stores new articles with their matches."""
 
     def __init__(
-        self, settings: Settings, sessions: Sessions, fetcher: Fetcher, matcher: Matcher
+        self,
+        settings: Settings,
+        sessions: Sessions,
+        fetcher: Fetcher,
+        matcher: Matcher,
+        others: Sequence[Matcher] = (),
     ) -> None:
+        """``others``: the matchers of further seeds, followed beside ``matcher``'s."""
         self.settings = settings
         self.sessions = sessions
-        self.scorer = Scorer(matcher, sessions)
+        self.scorer = Scorer(matcher, sessions, others)
         # Set by the daemon on SIGTERM: finish the article in hand, start nothing new.
         self.stopping = threading.Event()
         # One pool of page workers for the pipeline's life (threads are not started per feed).
@@ -113,17 +120,17 @@ class Pipeline:
 
     def sync(self) -> list[FeedRef]:
         """Feeds from the config and statements from the seed into the database."""
-        seed = self.matcher.seed
         with self.sessions.begin() as session:
             serialize(session, SYNC_KEY)  # workers starting together sync in turn
             feeds = sync_feeds(
                 session, [(f.url, f.name, f.interval_minutes) for f in self.settings.feeds]
             )
-            sync_statements(
-                session,
-                seed.seed,
-                [(s.id, s.speaker, s.text, s.wordings()) for s in seed.statements],
-            )
+            for seed in (m.seed for m in self.scorer.all_matchers):
+                sync_statements(
+                    session,
+                    seed.seed,
+                    [(s.id, s.speaker, s.text, s.wordings()) for s in seed.statements],
+                )
             return feeds
 
     def run_once(self) -> RunSummary:

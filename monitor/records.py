@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 # The fields of a match row that `pledgewatch matches` prints (the API adds article_id).
 MATCH_COLUMNS = [
+    "seed",
     "statement_id",
     "score",
     "published",

@@ -47,7 +47,7 @@ class Rescorer:
         """Recompute matches over stored articles (all, or these ids), reusing stored vectors."""
         started = time.monotonic()
         if statement is not None:
-            require_statement(self.scorer.matcher.seed, statement)
+            require_statement([m.seed for m in self.scorer.all_matchers], statement)
         self.scorer.refresh()
         only = {statement} if statement else None
         summary = RescoreSummary()
@@ -102,8 +102,7 @@ class Rescorer:
     ) -> tuple[list[Encoded | None], set[int]]:
         """Per article: its encoded passages (None out of scope) — the stored vectors while
         they fit its passages, else encoded now; and the indices encoded now."""
-        matcher = self.scorer.matcher
-        passages = [matcher.passages(ArticleText(row.title, row.text)) for row in batch]
+        passages = [self.scorer.passages(ArticleText(row.title, row.text)) for row in batch]
         missing = [
             i
             for i, ps in enumerate(passages)

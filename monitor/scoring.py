@@ -4,21 +4,26 @@ precision vectors are stored in, with analysts' verdicts deciding over scores.""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 from pledgewatch.feedback import feedback_examples, feedback_story
-from pledgewatch.matching import Encoded, Matcher
-from pledgewatch.passages import Passage, passages_hash
+from pledgewatch.matching import ArticleText, Encoded, Matcher
+from pledgewatch.passages import Passage, make_passages, passages_hash
 from pledgewatch.storage.db import Sessions
 from pledgewatch.storage.matches import FeedbackMark, NewMatch, feedback_mark
 from pledgewatch.storage.vectors import StoredVectors
 
 
 class Scorer:
-    """One matcher for a worker; refresh() takes in verdicts given since it was built."""
+    """The matchers of a worker, one per seed (the first is ``matcher``); refresh() takes in
+    verdicts given since they were built."""
 
-    def __init__(self, matcher: Matcher, sessions: Sessions) -> None:
+    def __init__(
+        self, matcher: Matcher, sessions: Sessions, others: Sequence[Matcher] = ()
+    ) -> None:
         self.matcher = matcher
+        self.others = list(others)  # further seeds' matchers, sharing the first's encoder
         self.sessions = sessions
         self._feedback_mark = FeedbackMark(0, None, None)  # the seed's examples only
         self._encoder_lock = threading.Lock()  # the encoder runs one batch at a time
@@ -34,13 +39,27 @@ class Scorer:
             mark = feedback_mark(session)
         if mark == self._feedback_mark:
             return
-        examples = [*self.matcher.seed.examples, *feedback_examples(self.sessions)]
-        self.matcher = self.matcher.with_examples(examples)
+        verdicts = feedback_examples(self.sessions)
+        self.matcher, *self.others = [
+            m.with_examples([*m.seed.examples, *verdicts]) for m in self.all_matchers
+        ]
         self._feedback_mark = mark
 
+    @property
+    def all_matchers(self) -> list[Matcher]:
+        return [self.matcher, *self.others]
+
     def worth_fetching(self, summaries: list[str]) -> list[bool]:
+        """An entry is fetched when one seed's gate would fetch it."""
         with self._encoder_lock:
-            return self.matcher.worth_fetching(summaries)
+            verdicts = [m.worth_fetching(summaries) for m in self.all_matchers]
+        return [any(column) for column in zip(*verdicts, strict=True)]
+
+    def passages(self, article: ArticleText) -> list[Passage]:
+        """The passages to encode: none unless the article is in some seed's scope."""
+        if not any(m.in_scope(article) for m in self.all_matchers):
+            return []
+        return make_passages(article.title, article.text, windows=self.matcher.options.windows)
 
     def encode(self, passages: list[list[Passage]]) -> list[Encoded]:
         """Vectors (one list of passages per article) at the precision they are stored in, so
@@ -61,9 +80,20 @@ class Scorer:
         model = self.matcher.model_id
         story = feedback_story(article_id) if article_id is not None else None
         verdicts = verdicts or {}
+        if not encoded.passages:
+            return []
+        # Each seed scores the article only within its own scope (the passages hold every word
+        # of the title and text).
+        text = ArticleText(None, " ".join(p.text for p in encoded.passages))
+        scored = [
+            score
+            for m in self.all_matchers
+            if not self.others or m.in_scope(text)
+            for score in m.score_encoded(encoded, story)
+        ]
         return [
             NewMatch(s.statement_id, s.score, s.passage, s.position, model)
-            for s in self.matcher.score_encoded(encoded, story)
+            for s in scored
             if verdicts.get(s.statement_id, s.matched)
         ]
 

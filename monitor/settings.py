@@ -91,7 +91,9 @@ class MatchingSettings(_Section):
     model: str = BUNDLED_MODEL
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     threshold: float = Field(default=DEFAULT_THRESHOLD, ge=-1, le=1)
-    statements: Path | None = None  # None: the bundled statements of the Putin-Xi seed
+    # One statements file, or several (one seed each, followed side by side); none: the bundled
+    # statements of the Putin-Xi seed.
+    statements: Path | tuple[Path, ...] | None = None
     batch_size: int = Field(default=64, ge=1)
     # Judge feed entries before fetching their pages (Matcher.worth_fetching): an entry that
     # names no scope term, or only some groups and reads unlike the statements, is stored from
@@ -198,7 +200,11 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     """Relative statements and cache paths are relative to the config file, not to the working
     directory."""
     matching = settings.matching
-    if matching.statements is not None and not matching.statements.is_absolute():
+    if isinstance(matching.statements, tuple):
+        matching = matching.model_copy(
+            update={"statements": tuple(base / path for path in matching.statements)}
+        )
+    elif matching.statements is not None:
         matching = matching.model_copy(update={"statements": base / matching.statements})
     cache_dir = matching.cache_dir.expanduser()
     matching = matching.model_copy(update={"cache_dir": base / cache_dir})  # absolute: itself

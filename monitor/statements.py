@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pledgewatch.errors import ConfigError
 from pledgewatch.labelled import LabelledArticle, load_labelled
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-LANGUAGES = ("en", "ru", "zh")
+LANGUAGES = ("en", "fr", "ru", "zh")  # the translation keys of a statement
 log = logging.getLogger(__name__)
 _WARNED: set[tuple[Path, str]] = set()  # a statements file is read more than once a run
 
@@ -63,9 +64,10 @@ class Seed:
         return {s.id: s.threshold_at(global_threshold) for s in self.statements}
 
 
-def require_statement(seed: Seed, statement_id: str) -> None:
-    """ConfigError unless the seed has this statement."""
-    known = sorted(s.id for s in seed.statements)
+def require_statement(seed: Seed | Sequence[Seed], statement_id: str) -> None:
+    """ConfigError unless the seed (or one of the seeds) has this statement."""
+    seeds = [seed] if isinstance(seed, Seed) else seed
+    known = sorted(s.id for one in seeds for s in one.statements)
     if statement_id not in known:
         raise ConfigError(f"unknown statement id {statement_id!r}; known: {', '.join(known)}")
 
@@ -76,6 +78,7 @@ class _StatementModel(BaseModel):
     speaker: str = ""
     text: str = Field(min_length=1)
     en: str | None = None
+    fr: str | None = None
     ru: str | None = None
     zh: str | None = None
     views: list[str] = []
@@ -170,3 +173,23 @@ def load_seed(path: Path) -> Seed:
         related_terms=tuple(term.lower() for term in model.scope.related),
         decision=decision,
     )
+
+
+def load_seeds(paths: Path | Sequence[Path]) -> tuple[Seed, ...]:
+    """Several statements files, one seed each; seed ids and statement ids must be unique
+    across them (matches and verdicts name a statement by its id alone)."""
+    seeds = tuple(load_seed(p) for p in ([paths] if isinstance(paths, Path) else paths))
+    owners: dict[str, Seed] = {}
+    seen: set[str] = set()
+    for seed in seeds:
+        if seed.seed in seen:
+            raise ConfigError(f"{seed.source}: seed {seed.seed!r} is also another file's seed")
+        seen.add(seed.seed)
+        for statement in seed.statements:
+            other = owners.setdefault(statement.id, seed)
+            if other is not seed:
+                raise ConfigError(
+                    f"{seed.source}: statement id {statement.id!r} is also in {other.source}; "
+                    "ids must be unique across the statements files"
+                )
+    return seeds

@@ -36,6 +36,7 @@ class MatchRow:
     position: int
     model: str
     found_at: datetime
+    seed: str = ""  # the seed whose statement it is
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class MatchFilter:
     """What `pledgewatch matches`, the digest and the timeline ask of the matches."""
 
     statement: str | None = None
+    seed: str | None = None  # the seed's id (several statements files)
     since: datetime | None = None  # publication date (found date when unknown), inclusive
     until: datetime | None = None  # exclusive
     found_since: datetime | None = None  # when Pledgewatch found the match, inclusive
@@ -83,6 +85,7 @@ def list_matches(session: Session, where: MatchFilter | None = None) -> list[Mat
     query = select(*_MATCH_ROW_COLUMNS).join(Article, Match.article_id == Article.id)
     conditions = [
         (where.statement, lambda v: Match.statement_id == v),
+        (where.seed, lambda v: Match.seed == v),
         (where.since, lambda v: when >= v),
         (where.until, lambda v: when < v),
         (where.found_since, lambda v: Match.found_at >= v),
@@ -137,6 +140,7 @@ _MATCH_ROW_COLUMNS = (
     Match.position,
     Match.model,
     Match.found_at,
+    Match.seed,
 )
 
 
@@ -155,6 +159,7 @@ def match_row(m: Match, a: Article) -> MatchRow:
         position=m.position,
         model=m.model,
         found_at=m.found_at,
+        seed=m.seed,
     )
 
 
@@ -166,6 +171,8 @@ def match_record(article_id: int, m: NewMatch) -> Match:
         passage=m.passage,
         position=m.position,
         model=m.model,
+        # The statement's seed, as synced from its statements file (ids are unique across seeds).
+        seed=select(Statement.seed).where(Statement.id == m.statement_id).scalar_subquery(),
     )
 
 

@@ -191,6 +191,9 @@ class Match(Base):
     position: Mapped[int] = mapped_column(Integer)  # first sentence of the passage; -1: title
     model: Mapped[str] = mapped_column(String(300))
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The seed whose statement this is (several seeds can share a database); rows stored before
+    # seeds were recorded belong to the shipped one (migration 0011).
+    seed: Mapped[str] = mapped_column(String(200), index=True, server_default="putin-xi-2025-01-21")
 
     article: Mapped[Article] = relationship(back_populates="matches")
     statement: Mapped[Statement] = relationship()

@@ -57,10 +57,17 @@ def test_every_command_is_in_the_readme() -> None:
 
 def test_statements_table_and_json(tmp_path: Path, database_url: str) -> None:
     config = write_config(tmp_path / "c.toml", database_url, [])
-    code, out, _ = _invoke("--config", str(config), "statements")
-    assert code == 0
-    assert out.splitlines()[0].split() == ["id", "speaker", "matches", "text"]
+    result = CliRunner().invoke(cli, ["--config", str(config), "statements"], env={"COLUMNS": "80"})
+    out = result.stdout
+    assert result.exit_code == 0, result.output
+    assert out.splitlines()[0].split() == ["id", "speaker", "matches", "original", "English"]
     assert "energy-supplier" in out and "Vladimir Putin" in out
+    # Issue 25: the English wording beside the French original, every line within the width.
+    first = next(i for i, line in enumerate(out.splitlines()) if "energy-supplier" in line)
+    row = out.splitlines()[first]
+    assert "La Russie" in row and "Russia remains" in row
+    assert row.index("La Russie") < row.index("Russia remains")
+    assert max(len(line) for line in out.splitlines()) <= 80
     code, out, _ = _invoke("--config", str(config), "statements", "--format", "json")
     records = json.loads(out)
     assert len(records) == 12

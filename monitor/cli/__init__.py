@@ -7,7 +7,16 @@ renders the result with pledgewatch.cli.output. Commands live in modules by them
 from __future__ import annotations
 
 # Importing the command modules registers their commands on the group.
-from pledgewatch.cli import digest, evaluate, feedback, feeds, query, run, web  # noqa: F401
+from pledgewatch.cli import (  # noqa: F401
+    digest,
+    evaluate,
+    feedback,
+    feeds,
+    query,
+    run,
+    statements,
+    web,
+)
 from pledgewatch.cli.base import EXIT_SOME_FAILED, cli
 
 __all__ = ["EXIT_SOME_FAILED", "cli", "main"]

@@ -32,7 +32,7 @@ def feedback() -> None:
 def feedback_mark(ctx: click.Context, article: str, statement: str, relevant: bool) -> None:
     """Record a verdict on ARTICLE (id or URL) for STATEMENT and re-score that article."""
     app = app_of(ctx)
-    require_statement(app.seed, statement)
+    require_statement(app.seeds, statement)
     article_id = _stored_article(app, article)
     with app.pipeline() as pipeline:
         _echo_matches(article_id, give_verdict(pipeline, article_id, statement, relevant))

@@ -1,4 +1,5 @@
-"""Commands that read the database: matches, show, timeline, status, runs, statements."""
+"""Commands that read the database: matches, show, timeline, status, runs (statements:
+cli/statements.py)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from pledgewatch.statements import require_statement
 from pledgewatch.storage import schedule
 from pledgewatch.storage.articles import article_detail
 from pledgewatch.storage.digests import last_digest
-from pledgewatch.storage.matches import list_matches, list_statements
+from pledgewatch.storage.matches import list_matches
 from pledgewatch.storage.runs import count_rows, list_runs
 from pledgewatch.timeline import count_by_period
 
 
 @cli.command()
 @click.option("--statement", help="Only this statement id.")
+@click.option("--seed", help="Only this seed's statements (its id; several statements files).")
 @click.option(
     "--since", help="Published on or after this day (2025-05-09, today, yesterday, 7d, 2w)."
 )
@@ -48,6 +50,7 @@ from pledgewatch.timeline import count_by_period
 def matches(
     ctx: click.Context,
     statement: str | None,
+    seed: str | None,
     since: str | None,
     until: str | None,
     min_score: float | None,
@@ -62,10 +65,10 @@ def matches(
 
     Example: pledgewatch matches --statement energy-supplier --since 2025-01-01 --format jsonl
     """
-    options = dict(statement=statement, since=since, until=until, min_score=min_score)
-    options |= dict(source=source, language=language, text=text, sort=sort, limit=limit)
+    options = dict(statement=statement, seed=seed, since=since, until=until)
+    options |= dict(min_score=min_score, source=source, language=language, text=text)
     try:
-        where = match_filter(options)
+        where = match_filter(options | dict(sort=sort, limit=limit))
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     with app_of(ctx).sessions() as session:
@@ -73,7 +76,7 @@ def matches(
     output.emit(
         [output.match_record(r) for r in rows],
         fmt,
-        ["statement_id", "score", "published", "language", "source", "title"],
+        ["seed", "statement_id", "score", "published", "language", "source", "title"],
     )
 
 
@@ -133,7 +136,7 @@ def timeline(
     """
     app = app_of(ctx)
     if statement is not None:
-        require_statement(app.seed, statement)
+        require_statement(app.seeds, statement)
     with app.sessions() as session:
         rows = list_matches(session, match_filter({"statement": statement}))
     counted = count_by_period(rows, by)
@@ -197,29 +200,3 @@ def runs(ctx: click.Context, limit: int, fmt: str) -> None:
             click.echo(f"    {error}")
     if not rows:
         click.echo("(no runs yet)")
-
-
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-@click.pass_context
-@fail_cleanly
-def statements(ctx: click.Context, fmt: str) -> None:
-    """List the seed statements and how many matches each has.
-
-    Example: pledgewatch statements --format json
-    """
-    app = app_of(ctx)
-    seed = app.seed
-    with app.sessions() as session:
-        counts = {row.id: row.matches for row in list_statements(session)}
-    records = [
-        {
-            "id": s.id,
-            "speaker": s.speaker,
-            "text": s.text,
-            "translations": s.translations,
-            "matches": counts.get(s.id, 0),
-        }
-        for s in seed.statements
-    ]
-    output.emit(records, fmt, ["id", "speaker", "matches", "text"])

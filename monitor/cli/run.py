@@ -105,7 +105,7 @@ def rescore(ctx: click.Context, statement: str | None, quiet: bool) -> None:
 
     app = app_of(ctx)
     if statement is not None:
-        require_statement(app.seed, statement)
+        require_statement(app.seeds, statement)
     with app.pipeline() as pipeline:
         pipeline.sync()  # a statement new to the seed must exist in the database
         with app.sessions() as session:
