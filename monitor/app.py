@@ -20,6 +20,7 @@ from pledgewatch.encoders import Encoder, load_encoder
 from pledgewatch.fetch import Fetcher
 from pledgewatch.matching import Matcher
 from pledgewatch.pipeline import Pipeline
+from pledgewatch.progress import Progress, no_progress
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.settings import Settings
 from pledgewatch.statements import Seed, load_seed
@@ -29,8 +30,10 @@ from pledgewatch.storage.db import Sessions, open_database
 class App:
     """One configuration's database, seed, encoder, matcher and pipelines."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, progress: Progress = no_progress) -> None:
+        """``progress`` shows the long steps: the examples' first encoding, each poll."""
         self.settings = settings
+        self.progress = progress
 
     @cached_property
     def sessions(self) -> Sessions:
@@ -52,7 +55,13 @@ class App:
     def matcher(self) -> Matcher:
         """The configured threshold, comparing articles with the seed's examples."""
         matching = self.settings.matching
-        return Matcher(self.seed, self.encoder, matching.threshold, cache_dir=matching.cache_dir)
+        return Matcher(
+            self.seed,
+            self.encoder,
+            matching.threshold,
+            cache_dir=matching.cache_dir,
+            progress=self.progress,
+        )
 
     @contextmanager
     def pipeline(self) -> Iterator[Pipeline]:
@@ -61,4 +70,4 @@ class App:
         # Verdicts stored by analysts join the seed's examples on each pass: no restart.
         matcher = self.matcher
         with Fetcher(self.settings.fetch) as fetcher:
-            yield Pipeline(self.settings, sessions, fetcher, matcher)
+            yield Pipeline(self.settings, sessions, fetcher, matcher, self.progress)

@@ -101,7 +101,7 @@ def test_status_reports_feeds_totals_and_workers(config: Path) -> None:
     assert report["totals"] == {"articles": 0, "matches": 0, "feeds": 1}
     assert report["last_digest"] is None and report["workers"] == []
     code, out, _ = _run(config, "status")
-    assert code == 0 and "1 feeds, 0 articles, 0 matches" in out and "live workers: 0" in out
+    assert code == 0 and "1 feed, 0 articles, 0 matches." in out and "No daemon running" in out
 
 
 def test_json_logs(tmp_path: Path, sqlite_url: str) -> None:

@@ -27,7 +27,7 @@ def feeds() -> None:
 @fail_cleanly
 def feeds_list(ctx: click.Context, fmt: str) -> None:
     """The feeds, paused or not, with their interval. Example: pledgewatch feeds list"""
-    with app_of(ctx).sessions() as session:
+    with app_of(ctx, stored=True).sessions() as session:
         rows = schedule.feed_status(session)
     records = [
         {"url": f.url, "name": f.name, "paused": f.paused, "interval_minutes": f.interval_minutes}
@@ -55,7 +55,7 @@ def feeds_add(ctx: click.Context, url: str, name: str | None, interval: float | 
 
 def _feed_change(ctx: click.Context, url: str, done: str, **change: Any) -> None:
     """Remove the feed (no ``change``) or set its fields; a URL not stored is an error."""
-    with app_of(ctx).sessions.begin() as session:
+    with app_of(ctx, stored=True).sessions.begin() as session:
         changed = (
             schedule.remove_feed(session, url)
             if not change
@@ -116,7 +116,7 @@ def feeds_export(ctx: click.Context, opml: Path | None) -> None:
     """Write the feeds as OPML (stdout without a file). Example: pledgewatch feeds export f.opml"""
     from pledgewatch.opml import write_opml
 
-    with app_of(ctx).sessions() as session:
+    with app_of(ctx, stored=True).sessions() as session:
         rows = [(f.url, f.name) for f in schedule.feed_status(session)]
     document = write_opml(rows, title="Pledgewatch feeds")
     if opml is None:

@@ -57,9 +57,12 @@ def matches(
 ) -> None:
     """List stored matches with their evidence passage.
 
+    The table's id is the article's: `pledgewatch show ID`, `pledgewatch feedback mark ID
+    STATEMENT --yes`. JSON, JSONL and CSV carry every field (the web API's rows).
+
     Example: pledgewatch matches --statement energy-supplier --since 2025-01-01 --format jsonl
     """
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     with app.sessions() as session:
         rows = list_matches(
             session,
@@ -75,10 +78,24 @@ def matches(
                 limit=limit,
             ),
         )
-    output.emit(
-        [output.match_record(r) for r in rows],
-        fmt,
-        ["statement_id", "score", "published", "language", "source", "title"],
+    if fmt != "table":
+        output.emit([output.match_record(r) for r in rows], fmt, output.MATCH_COLUMNS)
+        return
+    # id: what `show ID` and `feedback mark ID STATEMENT` take.
+    output.table(
+        [
+            {
+                "id": r.article_id,
+                "statement": r.statement_id,
+                "score": r.score,
+                "published": r.published.date().isoformat() if r.published else "",
+                "lang": r.language,
+                "source": r.source,
+                "title": r.title,
+            }
+            for r in rows
+        ],
+        ["id", "statement", "score", "published", "lang", "source", "title"],
     )
 
 
@@ -99,7 +116,7 @@ def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
 
     Example: pledgewatch show https://example.org/news/1234 --scores
     """
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     with app.sessions() as session:
         detail = article_detail(session, article)
     if detail is None:
@@ -136,7 +153,7 @@ def timeline(
 
     Example: pledgewatch timeline --statement trade-momentum --by week --chart trade.png
     """
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     if statement is not None:
         require_statement(app.seed, statement)
     with app.sessions() as session:
@@ -157,7 +174,7 @@ def status(ctx: click.Context, fmt: str) -> None:
 
     Example: pledgewatch status --format json
     """
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     # A worker that missed three heartbeats is gone.
     alive_since = datetime.now(UTC) - timedelta(seconds=app.settings.schedule.heartbeat_seconds * 3)
     with app.sessions() as session:
@@ -191,7 +208,7 @@ def runs(ctx: click.Context, limit: int, fmt: str) -> None:
     a stored copy's feed text), failed (page failed, no feed text: retried next poll) or
     skipped. Example: pledgewatch runs --limit 3
     """
-    with app_of(ctx).sessions() as session:
+    with app_of(ctx, stored=True).sessions() as session:
         rows = list_runs(session, limit)
     if fmt == "json":
         output.emit_json([output.record(r) for r in rows])
