@@ -44,6 +44,9 @@ def test_add_pause_resume_remove(config: Path) -> None:
     )
     feed = _feeds(config)["https://a.example/rss"]
     assert (feed["name"], feed["interval_minutes"], feed["paused"]) == ("A", 15.0, False)
+    code, out, _ = _run(config, "feeds", "add", "https://a.example/rss")  # issue 25: a duplicate
+    assert code == 0 and out.startswith("already there: https://a.example/rss (nothing changed)")
+    assert len(_feeds(config)) == 1
     assert _run(config, "feeds", "pause", "https://a.example/rss")[0] == 0
     assert _feeds(config)["https://a.example/rss"]["paused"] is True
     assert _run(config, "feeds", "resume", "https://a.example/rss")[0] == 0
@@ -60,7 +63,9 @@ def test_opml_import_and_export_round_trip(config: Path, tmp_path: Path) -> None
     source = tmp_path / "in.opml"
     source.write_bytes(OPML)
     code, out, _ = _run(config, "feeds", "import", str(source))
-    assert code == 0 and "imported 3 feeds" in out
+    assert code == 0 and "3 new feeds, 0 already there" in out
+    code, out, _ = _run(config, "feeds", "import", str(source))  # issue 25: say what was new
+    assert code == 0 and "0 new feeds, 3 already there" in out and "added" not in out
     feeds = _feeds(config)
     assert feeds["https://wire.example/rss"]["name"] == "Wire"
     assert set(feeds) == {

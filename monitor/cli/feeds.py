@@ -49,8 +49,18 @@ def feeds_add(ctx: click.Context, url: str, name: str | None, interval: float | 
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
     with app_of(ctx).sessions.begin() as session:
+        known = url in _stored_urls(session)
         schedule.set_feed(session, url, name=name, interval_minutes=interval, create=True)
-    click.echo(f"added {url}")
+    if not known:
+        click.echo(f"added {url}")
+    elif name is not None or interval is not None:
+        click.echo(f"already there: {url} (name and interval updated)")
+    else:
+        click.echo(f"already there: {url} (nothing changed)")
+
+
+def _stored_urls(session: Any) -> set[str]:
+    return {f.url for f in schedule.feed_status(session)}
 
 
 def _feed_change(ctx: click.Context, url: str, done: str, **change: Any) -> None:
@@ -103,9 +113,14 @@ def feeds_import(ctx: click.Context, opml: Path) -> None:
 
     entries = read_opml(opml.read_bytes())
     with app_of(ctx).sessions.begin() as session:
+        known = _stored_urls(session)
         for url, name in entries:
             schedule.set_feed(session, url, name=name, create=True)
-    click.echo(f"imported {len(entries)} feeds from {opml}")
+    new = [url for url, _ in entries if url not in known]
+    click.echo(
+        f"{opml}: {len(new)} new feeds, {len(entries) - len(new)} already there"
+        + "".join(f"\n  added {url}" for url in new)
+    )
 
 
 @feeds.command("export")
