@@ -20,6 +20,7 @@ from pledgewatch.encoders import Encoder, load_encoder
 from pledgewatch.fetch import Fetcher
 from pledgewatch.matching import Matcher
 from pledgewatch.pipeline import Pipeline
+from pledgewatch.progress import Progress, no_progress
 from pledgewatch.seeds import DEFAULT_STATEMENTS
 from pledgewatch.settings import Settings
 from pledgewatch.statements import Seed, load_seeds
@@ -29,8 +30,10 @@ from pledgewatch.storage.db import Sessions, open_database
 class App:
     """One configuration's database, seed, encoder, matcher and pipelines."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, progress: Progress = no_progress) -> None:
+        """``progress`` shows the long steps: the examples' first encoding, each poll."""
         self.settings = settings
+        self.progress = progress
 
     @cached_property
     def sessions(self) -> Sessions:
@@ -58,7 +61,13 @@ class App:
         """One per seed: the configured threshold, comparing articles with its examples."""
         matching = self.settings.matching
         return tuple(
-            Matcher(seed, self.encoder, matching.threshold, cache_dir=matching.cache_dir)
+            Matcher(
+                seed,
+                self.encoder,
+                matching.threshold,
+                cache_dir=matching.cache_dir,
+                progress=self.progress,
+            )
             for seed in self.seeds
         )
 
@@ -74,4 +83,4 @@ class App:
         # Verdicts stored by analysts join the seed's examples on each pass: no restart.
         first, *others = self.matchers
         with Fetcher(self.settings.fetch) as fetcher:
-            yield Pipeline(self.settings, sessions, fetcher, first, others)
+            yield Pipeline(self.settings, sessions, fetcher, first, others, self.progress)

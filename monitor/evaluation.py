@@ -14,6 +14,7 @@ from pledgewatch.encoders import Encoder
 from pledgewatch.eval import EVAL_DIR
 from pledgewatch.labelled import LabelledArticle, load_labelled
 from pledgewatch.matching import SIGNALS, ArticleText, Matcher
+from pledgewatch.progress import Progress, Step, no_progress
 from pledgewatch.seeds import SEEDS_DIR
 
 # Real 2025 coverage, paraphrased (eval/README.md). The dev split ships as the seed's labelled
@@ -109,14 +110,28 @@ def run_split(
     threshold: float | None = None,
     calibrate_on_dev: bool = False,
     encoder_quality: bool = True,
+    progress: Progress = no_progress,
 ) -> tuple[dict[str, Any], Report]:
     """`pledgewatch eval`: the matcher measured on a split (a SPLITS name or a labelled TOML
     file), as JSON-ready data, and its report with unrounded figures.
 
     ``threshold`` replaces the matcher's global threshold and any absolute per-statement one;
     ``calibrate_on_dev`` first fits the decision and threshold on the dev split (never on the
-    reported one) and uses them.
+    reported one) and uses them. ``progress`` counts the steps (calibrate, score, the
+    encoder's two checks).
     """
+    with progress(f"eval {split}", 1 + calibrate_on_dev + 2 * encoder_quality, "step") as step:
+        return _run_split(matcher, split, threshold, calibrate_on_dev, encoder_quality, step)
+
+
+def _run_split(
+    matcher: Matcher,
+    split: str,
+    threshold: float | None,
+    calibrate_on_dev: bool,
+    encoder_quality: bool,
+    step: Step,
+) -> tuple[dict[str, Any], Report]:
     seed = matcher.seed
     ids = [s.id for s in seed.statements]
     path = SPLITS.get(split) or Path(split)
@@ -128,7 +143,9 @@ def run_split(
         matcher = Matcher(seed, matcher.encoder, cut, matcher.options, cache_dir=matcher.cache_dir)
         result["calibrated"] = {"threshold": cut, "decision": decision.as_toml()}
         threshold = cut
+        step(1)
     scores = score_all(matcher, articles)
+    step(1)
     thresholds = (
         seed.thresholds_at(matcher.threshold)
         if threshold is None
@@ -140,7 +157,9 @@ def run_split(
     if encoder_quality:
         data = EVAL_DIR / "data"
         result["tatoeba_accuracy"] = tatoeba_accuracy(matcher.encoder, data / "tatoeba")
+        step(1)
         result["sts_spearman"] = sts_spearman(matcher.encoder, data / "stsb")
+        step(1)
     return result, report
 
 

@@ -12,6 +12,7 @@ from pledgewatch.errors import ConfigError
 from pledgewatch.labelled import LabelledArticle
 from pledgewatch.language import closest_language
 from pledgewatch.passages import Passage, make_passages, passages_hash
+from pledgewatch.progress import Progress, no_progress
 from pledgewatch.scope import Terms
 from pledgewatch.statements import Seed
 from pledgewatch.vector_cache import VectorCache
@@ -81,11 +82,13 @@ class Matcher:
         options: MatchOptions | None = None,
         examples: Sequence[LabelledArticle] | None = None,
         cache_dir: Path | None = None,
+        progress: Progress = no_progress,
     ) -> None:
         """``examples`` default to the seed's labelled examples; ``cache_dir`` keeps their
-        passage vectors between runs (see vector_cache)."""
+        passage vectors between runs (see vector_cache); ``progress`` shows their encoding."""
         self.seed = seed
         self.cache_dir = cache_dir
+        self.progress = progress
         self.encoder = encoder
         self.threshold = threshold
         self.options = options or MatchOptions()
@@ -108,7 +111,7 @@ class Matcher:
         if not (self.options.center_languages or self.options.examples):
             examples = []  # no use needs them: not encoded
         example_passages = _example_passage_vectors(
-            encoder, self.options.windows, examples, cache_dir
+            encoder, self.options.windows, examples, cache_dir, progress
         )
         # Language means describe ordinary text, not verdicts: only the seed's own examples
         # count, so that an analyst's verdict on one statement moves that statement's scores
@@ -139,7 +142,13 @@ class Matcher:
     def with_examples(self, examples: Sequence[LabelledArticle]) -> Matcher:
         """The same matcher comparing articles with these examples."""
         return Matcher(
-            self.seed, self.encoder, self.threshold, self.options, examples, self.cache_dir
+            self.seed,
+            self.encoder,
+            self.threshold,
+            self.options,
+            examples,
+            self.cache_dir,
+            self.progress,
         )
 
     @property
@@ -269,6 +278,9 @@ class Matcher:
         return results
 
 
+# Passages per encoder call while encoding examples: a multiple of the default batch (64), so
+# that the progress steps leave the encoder's batches, and so its vectors, as they were.
+ENCODE_CHUNK = 512
 EXAMPLES_IN_MEMORY = 5_000  # per encoder (~11 passages each: ~22 KB)
 
 
@@ -319,6 +331,7 @@ def _example_passage_vectors(
     windows: bool,
     examples: Sequence[LabelledArticle],
     cache_dir: Path | None = None,
+    progress: Progress = no_progress,
 ) -> list[np.ndarray]:
     """Each example's passage vectors (scope not applied): from memory, else from the cache
     directory, else encoded (and then written there). Keyed by the passages' own texts, so that
@@ -338,7 +351,7 @@ def _example_passage_vectors(
                 memory[key] = vectors
                 del missing[key]
     if missing:
-        encoded = _encode_grouped(encoder, list(missing.values()))
+        encoded = _encode_grouped(encoder, list(missing.values()), progress)
         for key, vectors in zip(missing, encoded, strict=True):
             memory[key] = vectors
             if disk is not None:
@@ -348,9 +361,19 @@ def _example_passage_vectors(
     return [memory[k] for k in keys]
 
 
-def _encode_grouped(encoder: Encoder, groups: Sequence[list[Passage]]) -> list[np.ndarray]:
-    """One encoder call for every group's passages; the vectors split back per group."""
-    vectors = encoder.encode([p.text for group in groups for p in group])
+def _encode_grouped(
+    encoder: Encoder, groups: Sequence[list[Passage]], progress: Progress = no_progress
+) -> list[np.ndarray]:
+    """Every group's passages encoded in chunks (each a step of ``progress``); the vectors
+    split back per group. Chunks are whole encoder batches, so the vectors are the same."""
+    texts = [p.text for group in groups for p in group]
+    parts = []
+    description = "first run: encoding the labelled examples, once"
+    with progress(description, len(texts), "passage") as step:
+        for start in range(0, len(texts), ENCODE_CHUNK):
+            parts.append(encoder.encode(texts[start : start + ENCODE_CHUNK]))
+            step(len(parts[-1]))
+    vectors = np.vstack(parts) if parts else encoder.encode([])
     bounds = np.cumsum([0, *(len(group) for group in groups)])
     return [vectors[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pledgewatch.fetch import Fetcher
 from pledgewatch.ingest import Ingest
 from pledgewatch.matching import Matcher
+from pledgewatch.progress import Progress, no_progress
 from pledgewatch.rescoring import Rescorer
 from pledgewatch.scoring import Scorer
 from pledgewatch.settings import Settings
@@ -98,9 +99,11 @@ class Pipeline:
         fetcher: Fetcher,
         matcher: Matcher,
         others: Sequence[Matcher] = (),
+        progress: Progress = no_progress,
     ) -> None:
         """``others``: the matchers of further seeds, followed beside ``matcher``'s."""
         self.settings = settings
+        self.progress = progress  # feeds done / total, per poll
         self.sessions = sessions
         self.scorer = Scorer(matcher, sessions, others)
         # Set by the daemon on SIGTERM: finish the article in hand, start nothing new.
@@ -144,9 +147,13 @@ class Pipeline:
         summary = RunSummary()
         with self.sessions.begin() as session:
             run_id = start_run(session)
-        with ThreadPoolExecutor(max_workers=self.settings.fetch.feed_concurrency) as pool:
+        with (
+            ThreadPoolExecutor(max_workers=self.settings.fetch.feed_concurrency) as pool,
+            self.progress("polling feeds", len(feeds), "feed") as step,
+        ):
             for part in pool.map(self._poll_safely, feeds):
                 summary.absorb(part)
+                step(1)
         summary.seconds = time.monotonic() - started
         with self.sessions.begin() as session:
             finish_run(

@@ -114,6 +114,32 @@ def daemon_lock(url: str) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def missing_database_file(url: str) -> Path | None:
+    """The SQLite file of ``url`` when it does not exist yet (opening it would create it)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # open_database names the problem
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).expanduser()
+    return None if path.exists() else path
+
+
+def absolute_database_url(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute (it is relative to the working
+    directory), so that the URL means the same file from any directory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return url
+    path = Path(parsed.database).expanduser()
+    return (
+        url
+        if path.is_absolute()
+        else parsed.set(database=str(path.resolve())).render_as_string(hide_password=False)
+    )
+
+
 def open_database(url: str) -> Sessions:
     """Engine, migrations and a session factory: what every command needs."""
     engine = make_engine(url)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from pledgewatch.cli import EXIT_SOME_FAILED, cli
+from pledgewatch.demo.server import DemoServer, Route
 
 from tests.conftest import write_config
 
@@ -39,11 +40,24 @@ def _feeds(config: Path) -> dict[str, dict]:  # type: ignore[type-arg]
 
 def test_add_pause_resume_remove(config: Path) -> None:
     assert (
-        _run(config, "feeds", "add", "https://a.example/rss", "--name", "A", "--interval", "15")[0]
+        _run(
+            config,
+            "feeds",
+            "add",
+            "https://a.example/rss",
+            "--name",
+            "A",
+            "--interval",
+            "15",
+            "--no-check",
+        )[0]
         == 0
     )
     feed = _feeds(config)["https://a.example/rss"]
     assert (feed["name"], feed["interval_minutes"], feed["paused"]) == ("A", 15.0, False)
+    code, out, _ = _run(config, "feeds", "add", "https://a.example/rss", "--no-check")  # issue 25
+    assert code == 0 and out.startswith("already there: https://a.example/rss (nothing changed)")
+    assert len(_feeds(config)) == 1
     assert _run(config, "feeds", "pause", "https://a.example/rss")[0] == 0
     assert _feeds(config)["https://a.example/rss"]["paused"] is True
     assert _run(config, "feeds", "resume", "https://a.example/rss")[0] == 0
@@ -59,8 +73,10 @@ def test_add_pause_resume_remove(config: Path) -> None:
 def test_opml_import_and_export_round_trip(config: Path, tmp_path: Path) -> None:
     source = tmp_path / "in.opml"
     source.write_bytes(OPML)
-    code, out, _ = _run(config, "feeds", "import", str(source))
-    assert code == 0 and "imported 3 feeds" in out
+    code, out, _ = _run(config, "feeds", "import", str(source), "--no-check")
+    assert code == 0 and "3 new feeds, 0 already there" in out
+    code, out, _ = _run(config, "feeds", "import", str(source), "--no-check")  # issue 25
+    assert code == 0 and "0 new feeds, 3 already there" in out and "added" not in out
     feeds = _feeds(config)
     assert feeds["https://wire.example/rss"]["name"] == "Wire"
     assert set(feeds) == {
@@ -71,7 +87,7 @@ def test_opml_import_and_export_round_trip(config: Path, tmp_path: Path) -> None
     target = tmp_path / "out.opml"
     assert _run(config, "feeds", "export", str(target))[0] == 0
     other = write_config(tmp_path / "other.toml", f"sqlite:///{tmp_path / 'other.db'}", [])
-    assert _run(other, "feeds", "import", str(target))[0] == 0
+    assert _run(other, "feeds", "import", str(target), "--no-check")[0] == 0
     assert _feeds(other).keys() == feeds.keys()
     code, out, _ = _run(config, "feeds", "export")
     assert code == 0 and out.startswith("<?xml") and "xmlUrl=" in out
@@ -92,7 +108,7 @@ def test_hostile_opml_is_refused(config: Path, tmp_path: Path) -> None:
 
 
 def test_status_reports_feeds_totals_and_workers(config: Path) -> None:
-    _run(config, "feeds", "add", "https://a.example/rss")
+    _run(config, "feeds", "add", "https://a.example/rss", "--no-check")
     code, out, _ = _run(config, "status", "--format", "json")
     report = json.loads(out)
     assert code == 0
@@ -101,7 +117,7 @@ def test_status_reports_feeds_totals_and_workers(config: Path) -> None:
     assert report["totals"] == {"articles": 0, "matches": 0, "feeds": 1}
     assert report["last_digest"] is None and report["workers"] == []
     code, out, _ = _run(config, "status")
-    assert code == 0 and "1 feeds, 0 articles, 0 matches" in out and "live workers: 0" in out
+    assert code == 0 and "1 feed, 0 articles, 0 matches." in out and "No daemon running" in out
 
 
 def test_json_logs(tmp_path: Path, sqlite_url: str) -> None:
@@ -128,3 +144,33 @@ def test_metrics_record_a_run() -> None:
     assert metrics.ARTICLES._value.get() == before + 2
     exposition = generate_latest().decode()
     assert 'pledgewatch_stage_seconds_count{stage="fetch"}' in exposition
+
+
+SITE = Route(
+    200,
+    "text/html; charset=utf-8",
+    b'<html><head><title>Site</title><link rel="alternate" type="application/rss+xml" '
+    b'href="/feeds/en.xml"></head><body><p>News</p></body></html>',
+)
+
+
+def test_add_and_import_check_each_url_and_take_a_pages_feed(config: Path, tmp_path: Path) -> None:
+    """Issue 25: the URL is fetched and parsed; a page's advertised feed is added instead."""
+    with DemoServer(extra={"/site/": SITE, "/gone.xml": Route(404, "text/html", b"no")}) as site:
+        code, out, _ = _run(config, "feeds", "add", f"{site.base}/site/")
+        assert code == 0 and f"it advertises the feed {site.feed_url('en')}" in out
+        assert set(_feeds(config)) == {site.feed_url("en")}
+        code, _, err = _run(config, "feeds", "add", f"{site.base}/gone.xml")
+        assert code == 1 and "HTTP 404" in err and err.count("\n") == 1
+        assert set(_feeds(config)) == {site.feed_url("en")}
+        opml = tmp_path / "mix.opml"
+        outlines = "".join(
+            f'<outline type="rss" text="{n}" xmlUrl="{site.base}{p}"/>'
+            for n, p in (("en", "/feeds/en.xml"), ("fr", "/feeds/fr.xml"), ("gone", "/gone.xml"))
+        )
+        opml.write_text(f'<opml version="1.0"><body>{outlines}</body></opml>', encoding="utf-8")
+        code, out, _ = _run(config, "feeds", "import", str(opml))
+    assert code == 0
+    assert "1 new feeds, 1 already there, 1 failed the check" in out
+    assert f"added {site.feed_url('fr')}" in out and "not added: cannot read" in out
+    assert set(_feeds(config)) == {site.feed_url("en"), site.feed_url("fr")}

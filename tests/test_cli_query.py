@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,41 @@ def test_the_readme_sql_examples_run(crawled: Path, database_url: str) -> None:
         results = [connection.execute(text(s)).all() for s in statements]
     engine.dispose()
     assert results[0] and results[2]  # statements revisited; feeds carrying matches
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_matches_table_fits_80_columns_aligns_chinese_and_shows_usable_ids(
+    crawled: Path,
+) -> None:
+    """Issue 25: the table fits COLUMNS=80, CJK titles line up, its id works with `show`."""
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--config", str(crawled), "matches", "--language", "zh"]
+    )
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and len(lines) > 2
+    assert all(_display_width(line) <= 80 for line in lines)
+    header = lines[0]
+    assert header.split()[:2] == ["id", "statement"]
+    title_at = _display_width(header[: header.index("title")])
+    for row in lines[2:]:
+        cut = next(i for i in range(len(row)) if _display_width(row[:i]) >= title_at)
+        assert _display_width(row[:cut]) == title_at and row[cut - 1] == " "  # aligned
+    article_id = lines[2].split()[0]
+    shown = CliRunner().invoke(cli, ["--config", str(crawled), "show", article_id])
+    assert shown.exit_code == 0 and "zh" in shown.stdout
+
+
+def test_status_reads_as_sentences_and_json_stays_exact(crawled: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(crawled), "status"])
+    assert result.exit_code == 0
+    assert "False" not in result.stdout and "True" not in result.stdout
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d+", result.stdout)  # no microseconds
+    assert "sent not sent" not in result.stdout
+    assert "4 feeds, " in result.stdout and "no errors" in result.stdout
+    as_json = CliRunner().invoke(cli, ["--config", str(crawled), "status", "--format", "json"])
+    report = json.loads(as_json.stdout)
+    assert report["feeds"][0]["paused"] is False
+    assert re.search(r"T\d\d:\d\d:\d\d", report["feeds"][0]["last_success_at"])  # to the second

@@ -13,10 +13,15 @@ from typing import Any, TypeVar
 import click
 from pledgewatch import __version__, dates
 from pledgewatch.app import App
+from pledgewatch.cli.progress import bars_of
 from pledgewatch.errors import ConfigError, PledgewatchError
 from pledgewatch.settings import load_settings
+from pledgewatch.storage.db import missing_database_file
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Found in the working directory when neither --config nor $PLEDGEWATCH_CONFIG names a file:
+# `pledgewatch demo` leaves one, so that the next commands read the demo's database as printed.
+LOCAL_CONFIG = Path("pledgewatch.toml")
 # `run --once` finished, but some feed or page failed (everything else was processed).
 EXIT_SOME_FAILED = 3
 
@@ -46,9 +51,11 @@ def fail_cleanly(func: F) -> F:
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="PLEDGEWATCH_CONFIG",
-    help="TOML configuration file (default: $PLEDGEWATCH_CONFIG, else the bundled one).",
+    help="TOML configuration file (default: $PLEDGEWATCH_CONFIG, else ./pledgewatch.toml when "
+    "there is one, else the bundled one).",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
@@ -56,7 +63,9 @@ def fail_cleanly(func: F) -> F:
     help="json: one JSON object per line, for log collectors.",
 )
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: str) -> None:
+def cli(
+    ctx: click.Context, config_path: Path | None, verbose: int, quiet: bool, log_format: str
+) -> None:
     """Pledgewatch: follow-up coverage of a seed article's statements, across languages."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     handler = logging.StreamHandler()
@@ -68,7 +77,12 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: int, log_format: 
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for chatty in ("httpx", "apscheduler.executors.default"):  # one line per request or job
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
-    ctx.obj = {"config_path": config_path, "verbose": verbose, "log_format": log_format}
+    ctx.obj = {
+        "config_path": config_path,
+        "verbose": verbose,
+        "quiet": quiet,
+        "log_format": log_format,
+    }
 
 
 class JsonFormatter(logging.Formatter):
@@ -86,10 +100,29 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def app_of(ctx: click.Context, default_config: Path | None = None) -> App:
-    """The app of --config (else ``default_config``, else $PLEDGEWATCH_CONFIG or the bundled
-    file); settings are read here, inside the command, so that their errors fail cleanly."""
-    return App(load_settings(ctx.obj["config_path"] or default_config))
+def config_path_of(ctx: click.Context, default_config: Path | None = None) -> Path | None:
+    """--config or $PLEDGEWATCH_CONFIG, else ``default_config``, else ./pledgewatch.toml when
+    present, else None (the bundled file)."""
+    if ctx.obj["config_path"] is not None:
+        return Path(ctx.obj["config_path"])
+    if default_config is not None:
+        return default_config
+    return LOCAL_CONFIG if LOCAL_CONFIG.is_file() else None
+
+
+def app_of(ctx: click.Context, default_config: Path | None = None, stored: bool = False) -> App:
+    """The app of the configuration (see config_path_of); settings are read here, inside the
+    command, so that their errors fail cleanly. ``stored``: the command reads what is stored,
+    so a database that does not exist yet is an error instead of a new empty file."""
+    app = App(load_settings(config_path_of(ctx, default_config)), progress=bars_of(ctx))
+    if stored:
+        missing = missing_database_file(app.settings.database.url)
+        if missing is not None:
+            raise PledgewatchError(
+                f"no database at {missing} yet: fill it with `pledgewatch run --once` "
+                "(the configured feeds) or `pledgewatch demo` (the offline demo)"
+            )
+    return app
 
 
 def parse_day(value: str | None, end: bool = False, today: date | None = None) -> datetime | None:

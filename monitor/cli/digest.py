@@ -13,7 +13,12 @@ from pledgewatch.errors import PledgewatchError
 
 
 @cli.command()
-@click.option("--date", "day", help="The local day (YYYY-MM-DD); default: yesterday.")
+@click.option(
+    "--date",
+    "day",
+    help="The local day ([digest] timezone) on which the matches were found (YYYY-MM-DD); "
+    "default: yesterday.",
+)
 @click.option(
     "--out",
     "out_dir",
@@ -35,11 +40,15 @@ def digest(
 ) -> None:
     """Write the digest of one day (HTML, Markdown, text) and optionally mail it.
 
-    Example: pledgewatch digest --date 2025-05-09 --out digests --email
+    A day's digest lists the matches FOUND that day (by a poll, in the [digest] timezone),
+    whenever the articles were published, as news alerts do: each match is in one digest.
+
+    Example, right after `pledgewatch demo` (it found its matches today):
+    pledgewatch digest --date $(date +%Y-%m-%d) --out digests
     """
     from pledgewatch.digest import make_digest
 
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     if skip_empty:  # the option overrides [digest] skip_empty
         digest_settings = app.settings.digest.model_copy(update={"skip_empty": True})
         app = App(app.settings.model_copy(update={"digest": digest_settings}))

@@ -46,7 +46,10 @@ def evaluate_command(
     """
     from pledgewatch.evaluation import run_split
 
-    result, report = run_split(app_of(ctx).matcher, split, threshold, calibrate, encoder_quality)
+    app = app_of(ctx)
+    result, report = run_split(
+        app.matcher, split, threshold, calibrate, encoder_quality, app.progress
+    )
     if fmt == "json":
         output.emit_json(result)
     else:

@@ -31,7 +31,7 @@ def feedback() -> None:
 @fail_cleanly
 def feedback_mark(ctx: click.Context, article: str, statement: str, relevant: bool) -> None:
     """Record a verdict on ARTICLE (id or URL) for STATEMENT and re-score that article."""
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     require_statement(app.seeds, statement)
     article_id = _stored_article(app, article)
     with app.pipeline() as pipeline:
@@ -45,7 +45,7 @@ def feedback_mark(ctx: click.Context, article: str, statement: str, relevant: bo
 @fail_cleanly
 def feedback_clear(ctx: click.Context, article: str, statement: str | None) -> None:
     """Forget the verdicts on ARTICLE (or on one STATEMENT) and re-score that article."""
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     article_id = _stored_article(app, article)
     with app.pipeline() as pipeline:
         cleared, matched = clear_verdicts(pipeline, article_id, statement)
@@ -59,7 +59,7 @@ def feedback_clear(ctx: click.Context, article: str, statement: str | None) -> N
 @fail_cleanly
 def feedback_list(ctx: click.Context, fmt: str) -> None:
     """Every verdict, newest first. Example: pledgewatch feedback list"""
-    with app_of(ctx).sessions() as session:
+    with app_of(ctx, stored=True).sessions() as session:
         rows = list_feedback(session)
     records = [
         {

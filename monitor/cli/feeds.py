@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pledgewatch.app import App
 from pledgewatch.cli import output
 from pledgewatch.cli.base import app_of, cli, fail_cleanly
+from pledgewatch.discovery import NoFeedFound, discover_feed
 from pledgewatch.errors import ConfigError, PledgewatchError
 from pledgewatch.settings import check_feed_url
 from pledgewatch.storage import schedule
@@ -27,7 +29,7 @@ def feeds() -> None:
 @fail_cleanly
 def feeds_list(ctx: click.Context, fmt: str) -> None:
     """The feeds, paused or not, with their interval. Example: pledgewatch feeds list"""
-    with app_of(ctx).sessions() as session:
+    with app_of(ctx, stored=True).sessions() as session:
         rows = schedule.feed_status(session)
     records = [
         {"url": f.url, "name": f.name, "paused": f.paused, "interval_minutes": f.interval_minutes}
@@ -40,22 +42,62 @@ def feeds_list(ctx: click.Context, fmt: str) -> None:
 @click.argument("url")
 @click.option("--name", help="A label shown in digests and queries.")
 @click.option("--interval", type=click.FloatRange(min=0, min_open=True), help="Minutes.")
+@click.option("--no-check", is_flag=True, help="Add it without fetching it first.")
 @click.pass_context
 @fail_cleanly
-def feeds_add(ctx: click.Context, url: str, name: str | None, interval: float | None) -> None:
-    """Add a feed (or update its name and interval). Example: pledgewatch feeds add URL"""
+def feeds_add(
+    ctx: click.Context, url: str, name: str | None, interval: float | None, no_check: bool
+) -> None:
+    """Add a feed (or update its name and interval).
+
+    The URL is fetched first and must be a feed; a web page's advertised feed is added instead.
+    Example: pledgewatch feeds add https://example.org/ --name Example
+    """
     try:
         check_feed_url(url)
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="URL") from None
-    with app_of(ctx).sessions.begin() as session:
+    app = app_of(ctx)
+    if not no_check:
+        found = _checked(app, [url])[url]
+        if isinstance(found, Exception):
+            raise PledgewatchError(f"{found} (--no-check adds it anyway)")
+        if found != url:
+            click.echo(f"{url} is a web page; it advertises the feed {found}")
+            url = found
+    with app.sessions.begin() as session:
+        known = url in _stored_urls(session)
         schedule.set_feed(session, url, name=name, interval_minutes=interval, create=True)
-    click.echo(f"added {url}")
+    if not known:
+        click.echo(f"added {url}")
+    elif name is not None or interval is not None:
+        click.echo(f"already there: {url} (name and interval updated)")
+    else:
+        click.echo(f"already there: {url} (nothing changed)")
+
+
+def _stored_urls(session: Any) -> set[str]:
+    return {f.url for f in schedule.feed_status(session)}
+
+
+def _checked(app: App, urls: list[str]) -> dict[str, str | NoFeedFound]:
+    """Each URL's feed (itself, or the feed its page advertises), or why it has none; fetched
+    with the configuration's fetch settings."""
+    from pledgewatch.fetch import Fetcher
+
+    found: dict[str, str | NoFeedFound] = {}
+    with Fetcher(app.settings.fetch) as fetcher:
+        for url in urls:
+            try:
+                found[url] = discover_feed(fetcher, url)
+            except NoFeedFound as exc:
+                found[url] = exc
+    return found
 
 
 def _feed_change(ctx: click.Context, url: str, done: str, **change: Any) -> None:
     """Remove the feed (no ``change``) or set its fields; a URL not stored is an error."""
-    with app_of(ctx).sessions.begin() as session:
+    with app_of(ctx, stored=True).sessions.begin() as session:
         changed = (
             schedule.remove_feed(session, url)
             if not change
@@ -95,17 +137,38 @@ def feeds_resume(ctx: click.Context, url: str) -> None:
 
 @feeds.command("import")
 @click.argument("opml", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-check", is_flag=True, help="Add them without fetching them first.")
 @click.pass_context
 @fail_cleanly
-def feeds_import(ctx: click.Context, opml: Path) -> None:
-    """Add every feed of an OPML file. Example: pledgewatch feeds import reader-export.opml"""
+def feeds_import(ctx: click.Context, opml: Path, no_check: bool) -> None:
+    """Add every feed of an OPML file that answers as a feed (a web page: its advertised feed).
+
+    Example: pledgewatch feeds import reader-export.opml
+    """
     from pledgewatch.opml import read_opml
 
     entries = read_opml(opml.read_bytes())
-    with app_of(ctx).sessions.begin() as session:
+    app = app_of(ctx)
+    with app.sessions() as session:
+        known = _stored_urls(session)
+    fresh = [url for url, _ in entries if url not in known]
+    found = {} if no_check else _checked(app, fresh)
+    failed = {url: why for url, why in found.items() if isinstance(why, Exception)}
+    added = []
+    with app.sessions.begin() as session:
         for url, name in entries:
-            schedule.set_feed(session, url, name=name, create=True)
-    click.echo(f"imported {len(entries)} feeds from {opml}")
+            if url in failed:
+                continue
+            feed = found.get(url, url)
+            if url in fresh:
+                added.append(str(feed))
+            schedule.set_feed(session, str(feed), name=name, create=True)
+    click.echo(
+        f"{opml}: {len(added)} new feeds, {len(entries) - len(fresh)} already there, "
+        f"{len(failed)} failed the check"
+        + "".join(f"\n  added {url}" for url in added)
+        + "".join(f"\n  not added: {why}" for why in failed.values())
+    )
 
 
 @feeds.command("export")
@@ -116,7 +179,7 @@ def feeds_export(ctx: click.Context, opml: Path | None) -> None:
     """Write the feeds as OPML (stdout without a file). Example: pledgewatch feeds export f.opml"""
     from pledgewatch.opml import write_opml
 
-    with app_of(ctx).sessions() as session:
+    with app_of(ctx, stored=True).sessions() as session:
         rows = [(f.url, f.name) for f in schedule.feed_status(session)]
     document = write_opml(rows, title="Pledgewatch feeds")
     if opml is None:

@@ -13,9 +13,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 # The record shapes are shared with the web API (pledgewatch.records); re-exported here.
-from pledgewatch.records import article_record, decided_by, match_record, plain, record
+from pledgewatch.records import (
+    MATCH_COLUMNS,
+    article_record,
+    decided_by,
+    match_record,
+    plain,
+    record,
+)
 
-__all__ = ["article_record", "match_record", "plain", "record"]
+__all__ = ["MATCH_COLUMNS", "article_record", "match_record", "plain", "record"]
 
 if TYPE_CHECKING:  # types only: printing imports none of the machinery
     from pledgewatch.matching import StatementScore
@@ -57,16 +64,67 @@ def emit(records: list[dict[str, Any]], fmt: str, table_columns: Sequence[str]) 
 
 
 def table(records: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Records as a table that fits the terminal's width ($COLUMNS, else 80 off a terminal),
+    long cells cut with an ellipsis; rich measures East Asian characters as two columns."""
     if not records:
         click.echo("(none)")
         return
-    cells = [
-        [clip(str(r.get(c) if r.get(c) is not None else ""), 60) for c in columns] for r in records
-    ]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    from rich import box
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = [[_cell(r.get(c)) for c in columns] for r in records]
+    console = Console(file=click.get_text_stream("stdout"), highlight=False)
+    widest = [max(cell_len(c), *(cell_len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    shown = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for column, width in zip(columns, _fit(widest, console.width), strict=True):
+        shown.add_column(column, no_wrap=True, overflow="ellipsis", width=width)
+    for row in rows:
+        shown.add_row(*row)
+    console.print(shown)
+
+
+NARROW = 12  # a column this wide or less (ids, scores, dates) is shown whole
+GUTTER = 3  # columns between two columns
+
+
+def _fit(widest: list[int], total: int) -> list[int]:
+    """Column widths within ``total``: narrow columns whole, the other long ones up to 18, the
+    last long one (a title) the rest up to 60; rich's own shrinking cuts the narrow ones too."""
+    widths = [w if w <= NARROW else 0 for w in widest]
+    rest = total - sum(widths) - GUTTER * (len(widest) - 1)
+    long = [(w, i) for i, w in enumerate(widest) if w > NARROW]
+    for left, (w, i) in zip(range(len(long), 0, -1), long, strict=True):
+        cap = 60 if left == 1 else 18  # the last long column (a title) takes what is left
+        widths[i] = max(min(w, cap, rest // left if left > 1 else rest), 4)
+        rest -= widths[i]
+    return widths
+
+
+def _cell(value: Any) -> str:
+    """A table cell for people: yes/no for booleans, minutes for times, blank for nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def moment(value: datetime | str | None, never: str = "never") -> str:
+    """'2026-12-06 07:10 UTC' from a datetime or its ISO text; ``never`` for none."""
+    if value is None:
+        return never
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def plural(count: int, noun: str) -> str:
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {noun}es" if noun.endswith(("s", "ch")) else f"{count} {noun}s"
 
 
 def published(when: datetime | None, origin: str | None) -> str:
@@ -178,25 +236,60 @@ def print_scores(scores: list[StatementScore], verdicts: dict[str, bool], stored
 
 
 def print_status(report: dict[str, Any], last_run: RunRow | None) -> None:
-    """`status` as text: the feeds' table, totals, last digest and run, live workers."""
-    table(
-        report["feeds"],
-        ["name", "url", "paused", "last_success_at", "error_count", "last_error", "next_poll_at"],
-    )
+    """`status` for people: a sentence per feed, totals, last digest and run, the daemons."""
     totals = report["totals"]
     click.echo(
-        f"\n{totals['feeds']} feeds, {totals['articles']} articles, {totals['matches']} matches"
+        f"{plural(totals['feeds'], 'feed')}, {plural(totals['articles'], 'article')}, "
+        f"{plural(totals['matches'], 'match')}."
     )
+    for feed in report["feeds"]:
+        click.echo(f"\n{feed['name'] or feed['url']}  {feed['url'] if feed['name'] else ''}")
+        click.echo(f"  {_feed_state(feed)}")
     if digest := report["last_digest"]:
-        sent = digest["sent_at"] or f"not sent ({digest['send_error'] or 'no email'})"
-        click.echo(f"last digest: {digest['day']}, {digest['matches']} matches, sent {sent}")
+        click.echo(
+            f"\nLast digest: {digest['day']}, {plural(digest['matches'], 'match')}; "
+            + _digest_delivery(digest)
+            + "."
+        )
+    else:
+        click.echo("\nNo digest made yet (`pledgewatch digest`).")
     if last_run:
         kinds = Counter(error_kind(e) for e in last_run.errors)
         failures = ", ".join(f"{kind} x{n}" for kind, n in kinds.most_common())
-        click.echo(f"last {run_line(last_run)}" + (f"\n  failures: {failures}" if kinds else ""))
-    click.echo(f"live workers: {len(report['workers'])}")
-    for w in report["workers"]:
-        click.echo(f"  {w['id']} since {w['started_at']}, heartbeat {w['heartbeat_at']}")
+        click.echo(f"Last {run_line(last_run)}" + (f"\n  failures: {failures}" if kinds else ""))
+    else:
+        click.echo("No poll yet (`pledgewatch run --once`).")
+    workers = report["workers"]
+    if not workers:
+        click.echo("No daemon running (`pledgewatch run` starts one).")
+    for w in workers:
+        click.echo(
+            f"Daemon {w['id']} running since {moment(w['started_at'])}, "
+            f"last heartbeat {moment(w['heartbeat_at'])}."
+        )
+
+
+def _feed_state(feed: dict[str, Any]) -> str:
+    """One feed's state as a sentence: paused or polled, its last success, errors, next poll."""
+    parts = ["paused (`pledgewatch feeds resume URL`)" if feed["paused"] else "polled"]
+    parts.append(f"last success {moment(feed['last_success_at'])}")
+    if feed["error_count"]:
+        parts.append(
+            f"{plural(feed['error_count'], 'error')} in a row, the last: {feed['last_error']}"
+        )
+    else:
+        parts.append("no errors")
+    if not feed["paused"]:
+        parts.append(f"next poll {moment(feed['next_poll_at'], 'when a daemon runs')}")
+    return "; ".join(parts) + "."
+
+
+def _digest_delivery(digest: dict[str, Any]) -> str:
+    if digest["sent_at"]:
+        return f"mailed {moment(digest['sent_at'])} to {digest['recipients']}"
+    if digest["send_error"]:
+        return f"not mailed: {digest['send_error']} (retried on the next run)"
+    return "written, not mailed (no [email] configured, or not asked with --email)"
 
 
 def print_eval(result: dict[str, Any]) -> None:

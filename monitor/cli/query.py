@@ -63,6 +63,9 @@ def matches(
 ) -> None:
     """List stored matches with their evidence passage.
 
+    The table's id is the article's: `pledgewatch show ID`, `pledgewatch feedback mark ID
+    STATEMENT --yes`. JSON, JSONL and CSV carry every field (the web API's rows).
+
     Example: pledgewatch matches --statement energy-supplier --since 2025-01-01 --format jsonl
     """
     options = dict(statement=statement, seed=seed, since=since, until=until)
@@ -71,12 +74,30 @@ def matches(
         where = match_filter(options | dict(sort=sort, limit=limit))
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
-    with app_of(ctx).sessions() as session:
+    app = app_of(ctx, stored=True)
+    with app.sessions() as session:
         rows = list_matches(session, where)
-    output.emit(
-        [output.match_record(r) for r in rows],
-        fmt,
-        ["seed", "statement_id", "score", "published", "language", "source", "title"],
+    if fmt != "table":
+        output.emit([output.match_record(r) for r in rows], fmt, output.MATCH_COLUMNS)
+        return
+    # id: what `show ID` and `feedback mark ID STATEMENT` take; the seed only when there are two.
+    several = len(app.seeds) > 1
+    output.table(
+        [
+            {
+                "id": r.article_id,
+                "seed": r.seed,
+                "statement": r.statement_id,
+                "score": r.score,
+                "published": r.published.date().isoformat() if r.published else "",
+                "lang": r.language,
+                "source": r.source,
+                "title": r.title,
+            }
+            for r in rows
+        ],
+        ["id", *(["seed"] if several else []), "statement", "score", "published", "lang"]
+        + ["source", "title"],
     )
 
 
@@ -97,7 +118,7 @@ def show(ctx: click.Context, article: str, fmt: str, with_scores: bool) -> None:
 
     Example: pledgewatch show https://example.org/news/1234 --scores
     """
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     with app.sessions() as session:
         detail = article_detail(session, article)
     if detail is None:
@@ -134,7 +155,7 @@ def timeline(
 
     Example: pledgewatch timeline --statement trade-momentum --by week --chart trade.png
     """
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     if statement is not None:
         require_statement(app.seeds, statement)
     with app.sessions() as session:
@@ -155,7 +176,7 @@ def status(ctx: click.Context, fmt: str) -> None:
 
     Example: pledgewatch status --format json
     """
-    app = app_of(ctx)
+    app = app_of(ctx, stored=True)
     # A worker that missed three heartbeats is gone.
     alive_since = datetime.now(UTC) - timedelta(seconds=app.settings.schedule.heartbeat_seconds * 3)
     with app.sessions() as session:
@@ -189,7 +210,7 @@ def runs(ctx: click.Context, limit: int, fmt: str) -> None:
     a stored copy's feed text), failed (page failed, no feed text: retried next poll) or
     skipped. Example: pledgewatch runs --limit 3
     """
-    with app_of(ctx).sessions() as session:
+    with app_of(ctx, stored=True).sessions() as session:
         rows = list_runs(session, limit)
     if fmt == "json":
         output.emit_json([output.record(r) for r in rows])

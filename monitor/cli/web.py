@@ -34,7 +34,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
             f"refusing to serve on {host} without a login: set {TOKEN_ENV} or "
             f"{PASSWORD_HASH_ENV}, or serve on 127.0.0.1"
         )
-    flask_app = create_web_app(app_of(ctx), login=login)
+    flask_app = create_web_app(app_of(ctx, stored=True), login=login)
     # The article pages' scores need the model: load it while the first pages are served.
     threading.Thread(target=flask_app.extensions["pledgewatch"].warm_up, daemon=True).start()
     click.echo(f"serving on http://{host}:{port} (Ctrl-C stops)", err=True)
