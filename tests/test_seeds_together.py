@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
+from pledgewatch.app import App
 from pledgewatch.cli import cli
 from pledgewatch.demo.server import DemoServer, load_corpus
 from pledgewatch.errors import ConfigError
 from pledgewatch.seeds import DEFAULT_STATEMENTS, SEEDS_DIR
+from pledgewatch.settings import load_settings
 from pledgewatch.statements import load_seeds
+from pledgewatch.web import create_web_app, serve_in_thread
+from pledgewatch.web.security import Login
 
 from tests.conftest import write_config
 from tests.test_statements_docs import CORPUS as LINDHAVEN
@@ -50,7 +56,7 @@ def test_two_seeds_in_one_database_each_in_its_own_scope(tmp_path: Path, sqlite_
     # Each seed's scope: no Lindhaven article matched a Putin-Xi statement, and the reverse.
     assert all("Lindhaven" not in r["title"] for r in shipped)
     table = CliRunner().invoke(cli, ["--config", str(config), "matches"])
-    assert table.stdout.split()[0] == "seed" and EXAMPLE in table.stdout
+    assert table.stdout.split()[:2] == ["id", "statement"] and " tram-line-2028 " in table.stdout
     listed = CliRunner().invoke(cli, ["--config", str(config), "statements", "--format", "json"])
     counts = {(r["seed"], r["id"]): r["matches"] for r in json.loads(listed.stdout)}
     assert len(counts) == 14 and counts[(EXAMPLE, "tram-line-2028")] == 1
@@ -59,6 +65,18 @@ def test_two_seeds_in_one_database_each_in_its_own_scope(tmp_path: Path, sqlite_
         cli, ["--config", str(config), "timeline", "--statement", "tram-line-2028"]
     )
     assert timeline.exit_code == 0, timeline.output
+    # The web view shows both seeds, and the second seed's pledge page its article.
+    base_url, stop = serve_in_thread(create_web_app(App(load_settings(config)), login=Login()))
+    try:
+        dashboard = httpx.get(base_url + "/", timeout=60).text
+        seeds = load_seeds((DEFAULT_STATEMENTS, SEEDS_DIR / "example.toml"))
+        assert all(html.escape(seed.title) in dashboard for seed in seeds)
+        pledge = httpx.get(base_url + "/statements/tram-line-2028", timeout=60).text
+        assert "tram to the university" in pledge
+        api = httpx.get(base_url + "/api/matches", params={"seed": EXAMPLE}, timeout=60).json()
+        assert [r["statement_id"] for r in api] == ["tram-line-2028"]
+    finally:
+        stop()
 
 
 def test_statement_ids_must_be_unique_across_seeds(tmp_path: Path) -> None:

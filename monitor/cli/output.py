@@ -63,9 +63,10 @@ def emit(records: list[dict[str, Any]], fmt: str, table_columns: Sequence[str]) 
         table(records, table_columns)
 
 
-def table(records: list[dict[str, Any]], columns: Sequence[str]) -> None:
+def table(records: list[dict[str, Any]], columns: Sequence[str], whole: Sequence[str] = ()) -> None:
     """Records as a table that fits the terminal's width ($COLUMNS, else 80 off a terminal),
-    long cells cut with an ellipsis; rich measures East Asian characters as two columns."""
+    long cells cut with an ellipsis except in the ``whole`` columns (ids a user types again);
+    rich measures East Asian characters as two columns."""
     if not records:
         click.echo("(none)")
         return
@@ -78,7 +79,8 @@ def table(records: list[dict[str, Any]], columns: Sequence[str]) -> None:
     console = Console(file=click.get_text_stream("stdout"), highlight=False)
     widest = [max(cell_len(c), *(cell_len(row[i]) for row in rows)) for i, c in enumerate(columns)]
     shown = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for column, width in zip(columns, _fit(widest, console.width), strict=True):
+    kept = [i for i, c in enumerate(columns) if c in whole]
+    for column, width in zip(columns, _fit(widest, console.width, kept), strict=True):
         shown.add_column(column, no_wrap=True, overflow="ellipsis", width=width)
     for row in rows:
         shown.add_row(*row)
@@ -89,12 +91,12 @@ NARROW = 12  # a column this wide or less (ids, scores, dates) is shown whole
 GUTTER = 3  # columns between two columns
 
 
-def _fit(widest: list[int], total: int) -> list[int]:
-    """Column widths within ``total``: narrow columns whole, the other long ones up to 18, the
-    last long one (a title) the rest up to 60; rich's own shrinking cuts the narrow ones too."""
-    widths = [w if w <= NARROW else 0 for w in widest]
+def _fit(widest: list[int], total: int, kept: Sequence[int] = ()) -> list[int]:
+    """Column widths within ``total``: narrow and ``kept`` columns whole, the other long ones
+    up to 18, the last long one (a title) the rest up to 60."""
+    widths = [w if w <= NARROW or i in kept else 0 for i, w in enumerate(widest)]
     rest = total - sum(widths) - GUTTER * (len(widest) - 1)
-    long = [(w, i) for i, w in enumerate(widest) if w > NARROW]
+    long = [(w, i) for i, w in enumerate(widest) if w > NARROW and i not in kept]
     for left, (w, i) in zip(range(len(long), 0, -1), long, strict=True):
         cap = 60 if left == 1 else 18  # the last long column (a title) takes what is left
         widths[i] = max(min(w, cap, rest // left if left > 1 else rest), 4)

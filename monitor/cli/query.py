@@ -80,13 +80,12 @@ def matches(
     if fmt != "table":
         output.emit([output.match_record(r) for r in rows], fmt, output.MATCH_COLUMNS)
         return
-    # id: what `show ID` and `feedback mark ID STATEMENT` take; the seed only when there are two.
-    several = len(app.seeds) > 1
+    # id and statement: what `show ID` and `feedback mark ID STATEMENT` take, never cut
+    # (statement ids are unique across seeds: the seed is in the other formats).
     output.table(
         [
             {
                 "id": r.article_id,
-                "seed": r.seed,
                 "statement": r.statement_id,
                 "score": r.score,
                 "published": r.published.date().isoformat() if r.published else "",
@@ -96,8 +95,8 @@ def matches(
             }
             for r in rows
         ],
-        ["id", *(["seed"] if several else []), "statement", "score", "published", "lang"]
-        + ["source", "title"],
+        ["id", "statement", "score", "published", "lang", "source", "title"],
+        whole=("id", "statement"),
     )
 
 

@@ -49,13 +49,15 @@ def statements() -> Response:
         [
             {
                 "id": s.id,
+                "seed": seed.seed,
                 "speaker": s.speaker,
                 "text": s.text,
                 "english": s.translations.get("en"),
                 "translations": s.translations,
                 "matches": counts.get(s.id, 0),
             }
-            for s in app.seed.statements
+            for seed in app.seeds
+            for s in seed.statements
         ]
     )
 

@@ -23,6 +23,7 @@ from pledgewatch.discovery import NoFeedFound, discover_feed
 from pledgewatch.fetch import Fetcher
 from pledgewatch.filters import FilterError, match_filter
 from pledgewatch.records import decided_by
+from pledgewatch.statements import Statement
 from pledgewatch.storage import schedule
 from pledgewatch.storage.articles import article_detail, article_texts
 from pledgewatch.storage.digests import list_digests
@@ -61,33 +62,38 @@ def dashboard() -> str:
     per_statement: dict[str, list[Any]] = defaultdict(list)
     for row in coverage:
         per_statement[row.statement_id].append(row)
-    rows = []
-    for s in app.seed.statements:
-        mine = per_statement.get(s.id, [])
-        languages: dict[str, int] = defaultdict(int)
-        for r in mine:
-            languages[r.language] += r.articles
-        rows.append(
-            {
-                "statement": s,
-                "english": s.translations.get("en", s.text),
-                "count": sum(r.articles for r in mine),
-                "languages": sorted(languages.items(), key=lambda kv: -kv[1]),
-                "latest": latest.get(s.id),
-                "sparkline": coverage_svg(
-                    {(r.month, r.language): r.articles for r in mine}, start, end, sparkline=True
-                ),
-            }
-        )
-    return render_template(
-        "dashboard.html", seed=app.seed, rows=rows, period=period, periods=PERIODS
-    )
+    sections = []
+    for seed in app.seeds:
+        rows = []
+        for s in seed.statements:
+            mine = per_statement.get(s.id, [])
+            languages: dict[str, int] = defaultdict(int)
+            for r in mine:
+                languages[r.language] += r.articles
+            counts = {(r.month, r.language): r.articles for r in mine}
+            rows.append(
+                {
+                    "statement": s,
+                    "english": s.translations.get("en", s.text),
+                    "count": sum(r.articles for r in mine),
+                    "languages": sorted(languages.items(), key=lambda kv: -kv[1]),
+                    "latest": latest.get(s.id),
+                    "sparkline": coverage_svg(counts, start, end, sparkline=True),
+                }
+            )
+        sections.append((seed, rows))
+    return render_template("dashboard.html", sections=sections, period=period, periods=PERIODS)
+
+
+def all_statements() -> list[Statement]:
+    """Every configured seed's statements (their ids are unique across seeds)."""
+    return [s for seed in state().app.seeds for s in seed.statements]
 
 
 @pages.get("/statements/<statement_id>")
 def statement(statement_id: str) -> str:
     app = state().app
-    found = next((s for s in app.seed.statements if s.id == statement_id), None)
+    found = next((s for s in all_statements() if s.id == statement_id), None)
     if found is None:
         abort(404, f"no statement {statement_id!r} in the seed")
     args = request.args
@@ -160,7 +166,7 @@ def article(article_id: int) -> str:
             "status": decided_by(by_statement.get(s.id), verdicts.get(s.id)),
             "matched": s.id in matched,
         }
-        for s in web.app.seed.statements
+        for s in all_statements()
     ]
     score_rows.sort(key=lambda r: -(r["score"].score if r["score"] else -1.0))
     segments = marked_segments(text, [(m.statement_id, m.passage) for m in detail.matches])
@@ -178,7 +184,7 @@ def verdict(article_id: int) -> Response:
     web = state()
     statement_id = request.form.get("statement_id", "")
     choice = request.form.get("verdict", "")
-    if statement_id not in {s.id for s in web.app.seed.statements} or choice not in ("yes", "no"):
+    if statement_id not in {s.id for s in all_statements()} or choice not in ("yes", "no"):
         abort(400, "a verdict needs a statement of the seed and yes or no")
     with web.app.sessions() as db:
         if article_detail(db, str(article_id)) is None:
