@@ -23,6 +23,7 @@ from pledgewatch.cli import cli
 from pledgewatch.demo.server import DemoServer, Route
 from pledgewatch.settings import load_settings
 from pledgewatch.storage.articles import NewArticle, add_article
+from pledgewatch.storage.db import open_database
 from pledgewatch.storage.matches import NewMatch
 from pledgewatch.web import create_web_app, serve_in_thread
 from pledgewatch.web.security import SECURITY_HEADERS, Login
@@ -374,13 +375,15 @@ def test_the_serve_command_serves_on_loopback_and_asks_for_the_token(tmp_path: P
     with socket.socket() as probe:  # a free port on loopback
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "PLEDGEWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'pw.db'}",
-        "PLEDGEWATCH_WEB_TOKEN": "serve-token",
-    }
+    database_url = f"sqlite:///{tmp_path / 'pw.db'}"
+    env = {**os.environ, "PLEDGEWATCH_DATABASE_URL": database_url}
     env.pop("PLEDGEWATCH_CONFIG", None)
     command = [sys.executable, "-m", "pledgewatch.cli", "serve", "--port", str(port)]
+    missing = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "no database at" in missing.stderr  # none made either
+    assert not (tmp_path / "pw.db").exists()
+    open_database(database_url).kw["bind"].dispose()  # the database, migrated
+    env["PLEDGEWATCH_WEB_TOKEN"] = "serve-token"
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
