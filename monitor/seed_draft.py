@@ -29,6 +29,12 @@ _PLEDGE = re.compile(
     r"|s'engage\w*|promet|будет|будут|должн\w*|обеща\w*)(?!\w)|将|要|承诺|必须",
     re.I,
 )
+# A figure is a number that is not a date: years and day-of-month alone make no statement.
+_DATES = re.compile(
+    r"(?<!\d)(?:1[89]|20)\d\d(?!\d)|(?<!\d)\d{1,2}(?:st|nd|rd|th|er)?\s+(?:jan|feb|fév|mar|apr|avr"
+    r"|may|mai|jun|jui|jul|aug|aoû|sep|oct|nov|dec|déc)\w*",
+    re.I,
+)
 _FIGURE = re.compile(r"\d")
 _NAME = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+){0,3}"
 _NAME_BEFORE = re.compile(rf"({_NAME}),?\s+(?:{SPEAKER_VERBS})(?!\w)")
@@ -58,14 +64,16 @@ def candidates(article: str, limit: int = MAX_CANDIDATES) -> list[Candidate]:
                 ("pledge", _PLEDGE),
                 ("figure", _FIGURE),
             )
-            if pattern.search(sentence)
+            if pattern.search(_DATES.sub(" ", sentence))
         )
         if reasons and len(sentence) >= 20:
             found.append((position, sentence, reasons))
     kept = sorted(sorted(found, key=lambda f: -len(f[2]))[:limit])
     ids: set[str] = set()
     return [
-        Candidate(_unique(_slug(sentence, f"statement-{n}"), ids), _speaker(sentence), sentence, r)
+        Candidate(
+            _unique(_slug(_claim(sentence), f"statement-{n}"), ids), _speaker(sentence), sentence, r
+        )
         for n, (_, sentence, r) in enumerate(kept, 1)
     ]
 
@@ -116,9 +124,23 @@ def _speaker(sentence: str) -> str:
     return ""
 
 
+def _claim(sentence: str) -> str:
+    """What is claimed, for the id: the words after "X said that", else the sentence."""
+    verb = _SPEAKER_VERB.search(sentence)
+    after = sentence[verb.end() :] if verb and verb.start() < len(sentence) / 2 else ""
+    return after if len(after.split()) >= 3 else sentence
+
+
+# Words that say nothing in an id (English and French: ids are ASCII).
+_FILLER = set(
+    "a an the that this to of in on at by for and or is are be will would must shall "
+    "que qui le la les de des du un une et a est sont".split()
+)
+
+
 def _slug(text: str, fallback: str, words: int = 5) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    parts = re.findall(r"[a-z0-9]+", ascii_text)[:words]
+    parts = [w for w in re.findall(r"[a-z0-9]+", ascii_text) if w not in _FILLER][:words]
     return "-".join(parts) or fallback
 
 

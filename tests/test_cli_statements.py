@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pledgewatch.cli import cli
 from pledgewatch.demo.server import DemoServer
+from pledgewatch.seed_draft import candidates
 from pledgewatch.seeds import DEFAULT_STATEMENTS, SEEDS_DIR
 
 from tests.conftest import write_config
@@ -155,5 +156,18 @@ def test_a_drafted_file_loads_checks_and_finds_coverage_on_a_poll(
         assert run.exit_code == 0, run.output
         found = runner.invoke(cli, ["--config", str(config), "matches", "--format", "json"])
     matches = json.loads(found.stdout)
-    assert {m["statement_id"] for m in matches} == {"we-will-dredge-the-northern"}, matches
+    assert {m["statement_id"] for m in matches} == {"we-dredge-northern-channel-so"}, matches
     assert all("Dredging" in m["title"] for m in matches)
+
+
+def test_a_draft_skips_sentences_that_only_carry_a_date_and_names_the_claim() -> None:
+    article = (
+        "Joint statement of 2 March 2026\n\n"
+        "The ministers met in Kessin on 2 March 2026. "
+        "Minister Lena Varga said that the two countries will double rail freight to 12 million "
+        "tonnes a year by 2028."
+    )
+    drafted = candidates(article)
+    assert [(c.id, c.speaker) for c in drafted] == [
+        ("two-countries-double-rail-freight", "Minister Lena Varga")
+    ]
