@@ -98,8 +98,13 @@ def draft(article_path: Path, out: Path | None = None) -> str:
         f"title = {_toml(title[:200])}",
         f"article = {_toml(str(where))}",
         "",
-        "# An article must name a term of every group to be scored, e.g.",
-        '# [scope]\n# all_of = [["term", "термин", "术语"]]',
+        "# An article must name a term of every group to be scored: here, one group of the",
+        "# names in the article (any of them will do). Add each name as the other languages",
+        "# write it, or split the group (two countries: both must be named).",
+        "[scope]",
+        f"all_of = [{json.dumps(names(article), ensure_ascii=False)}]"
+        if names(article)
+        else '# all_of = [["term", "термин", "术语"]]',
     ]
     for candidate in found:
         lines += [
@@ -114,6 +119,28 @@ def draft(article_path: Path, out: Path | None = None) -> str:
             f"threshold = {DRAFT_THRESHOLD}  # a raw-score bar: no [decision] yet",
         ]
     return "\n".join(lines) + "\n"
+
+
+# Capitalised words that are no names: titles, days, months, sentence openers.
+_NOT_NAMES = set(
+    "the a an he she they it we our their this that these both minister ministers president "
+    "mayor councillor prime foreign joint statement monday tuesday wednesday thursday friday "
+    "saturday sunday january february march april may june july august september october "
+    "november december le la les il elle nous".split()
+)
+
+
+def names(article: str, most: int = 12) -> list[str]:
+    """The names an article keeps coming back to (capitalised words inside sentences; of a
+    full name, the surname), lowercased as scope terms, the most frequent first."""
+    counts: dict[str, int] = {}
+    capital = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]{2,}"
+    for sentence in split_sentences(article):
+        for run in re.findall(rf"(?<=\s){capital}(?:\s+{capital})*", sentence):
+            term = run.split()[-1].lower().removesuffix("'s").removesuffix("’s")
+            if term not in _NOT_NAMES:
+                counts[term] = counts.get(term, 0) + 1
+    return sorted(counts, key=lambda t: -counts[t])[:most]
 
 
 def _speaker(sentence: str) -> str:

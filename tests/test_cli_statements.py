@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from pledgewatch.cli import cli
 from pledgewatch.demo.server import DemoServer
-from pledgewatch.seed_draft import candidates
+from pledgewatch.seed_draft import candidates, names
 from pledgewatch.seeds import DEFAULT_STATEMENTS, SEEDS_DIR
 
 from tests.conftest import write_config
@@ -160,7 +160,7 @@ def test_a_drafted_file_loads_checks_and_finds_coverage_on_a_poll(
     assert all("Dredging" in m["title"] for m in matches)
 
 
-def test_a_draft_skips_sentences_that_only_carry_a_date_and_names_the_claim() -> None:
+def test_a_draft_skips_dates_alone_names_the_claim_and_scopes_to_the_names() -> None:
     article = (
         "Joint statement of 2 March 2026\n\n"
         "The ministers met in Kessin on 2 March 2026. "
@@ -171,3 +171,4 @@ def test_a_draft_skips_sentences_that_only_carry_a_date_and_names_the_claim() ->
     assert [(c.id, c.speaker) for c in drafted] == [
         ("two-countries-double-rail-freight", "Minister Lena Varga")
     ]
+    assert set(names(article)) == {"kessin", "varga"}  # the draft's scope: surnames, places
