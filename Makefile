@@ -12,11 +12,13 @@ $(PY):
 	python3 -m venv $(VENV)
 
 $(VENV)/.base: pyproject.toml | $(PY)
+	@echo "installing Pledgewatch into $(VENV) (a minute or two, once)..."
 	$(PIP) -e .
 	touch $@
 
 # torch==2.13.0 first: that pin takes the CPU build; an unpinned torch pulls a multi-GB CUDA one.
 $(VENV)/.full: pyproject.toml | $(PY)
+	@echo "installing Pledgewatch, torch (CPU) and the test tools into $(VENV) (a few minutes, once)..."
 	$(PIP) torch==2.13.0
 	$(PIP) -e '.[transformers,test]'
 	touch $(VENV)/.base $@
