@@ -95,7 +95,7 @@ class Rescorer:
             verdicts = verdicts_on(session, [article_id]).get(article_id, {})
         if vectors is None:
             return [], verdicts
-        return self.scorer.matcher.score_encoded(vectors, feedback_story(article_id)), verdicts
+        return self.scorer.scores(vectors, feedback_story(article_id)), verdicts
 
     def _stored_or_encoded(
         self, batch: list[ArticleTextRow], stored: dict[int, StoredVectors]

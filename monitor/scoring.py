@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from pledgewatch.feedback import feedback_examples, feedback_story
-from pledgewatch.matching import ArticleText, Encoded, Matcher
+from pledgewatch.matching import ArticleText, Encoded, Matcher, StatementScore
 from pledgewatch.passages import Passage, make_passages, passages_hash
 from pledgewatch.storage.db import Sessions
 from pledgewatch.storage.matches import FeedbackMark, NewMatch, feedback_mark
@@ -77,24 +77,25 @@ class Scorer:
     ) -> list[NewMatch]:
         """The statements an encoded article matches, as rows to store. An analyst's verdict on
         the article decides over its score, and its own example is not used to score it."""
-        model = self.matcher.model_id
         story = feedback_story(article_id) if article_id is not None else None
         verdicts = verdicts or {}
+        return [
+            NewMatch(s.statement_id, s.score, s.passage, s.position, self.matcher.model_id)
+            for s in self.scores(encoded, story)
+            if verdicts.get(s.statement_id, s.matched)
+        ]
+
+    def scores(self, encoded: Encoded, story: str | None = None) -> list[StatementScore]:
+        """Every statement's score on an encoded article, each seed scoring it only within its
+        own scope (the passages hold every word of the title and text)."""
         if not encoded.passages:
             return []
-        # Each seed scores the article only within its own scope (the passages hold every word
-        # of the title and text).
         text = ArticleText(None, " ".join(p.text for p in encoded.passages))
-        scored = [
+        return [
             score
             for m in self.all_matchers
             if not self.others or m.in_scope(text)
             for score in m.score_encoded(encoded, story)
-        ]
-        return [
-            NewMatch(s.statement_id, s.score, s.passage, s.position, model)
-            for s in scored
-            if verdicts.get(s.statement_id, s.matched)
         ]
 
 

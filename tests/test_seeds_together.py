@@ -75,6 +75,10 @@ def test_two_seeds_in_one_database_each_in_its_own_scope(tmp_path: Path, sqlite_
         assert "tram to the university" in pledge
         api = httpx.get(base_url + "/api/matches", params={"seed": EXAMPLE}, timeout=60).json()
         assert [r["statement_id"] for r in api] == ["tram-line-2028"]
+        # Its article page scores it against the second seed's statements (its own scope).
+        page = httpx.get(f"{base_url}/articles/{api[0]['article_id']}", timeout=60).text
+        tram = page[page.index('data-statement="tram-line-2028"') :]
+        assert '<td class="status">matched</td>' in tram[: tram.index("</tr>")]
     finally:
         stop()
 
