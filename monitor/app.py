@@ -54,7 +54,10 @@ class App:
     def encoder(self) -> Encoder:
         """The configured model (loaded here: seconds, and memory)."""
         matching = self.settings.matching
-        return load_encoder(matching.model, matching.device, matching.batch_size)
+        with self.progress(f"loading the model ({matching.model})", 1, "model") as step:
+            encoder = load_encoder(matching.model, matching.device, matching.batch_size)
+            step(1)
+        return encoder
 
     @cached_property
     def matchers(self) -> tuple[Matcher, ...]:

@@ -34,6 +34,7 @@ def test_polling_shows_feeds_done_out_of_total_unless_quiet(
     monkeypatch.setenv("PLEDGEWATCH_PROGRESS", "1")
     shown = _run_once(config)
     assert "polling feeds" in shown and "4/4" in shown
+    assert "loading the model (use-multilingual-v3)" in shown
     assert "polling feeds" not in _run_once(config, "--quiet")
 
 
