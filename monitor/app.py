@@ -54,10 +54,7 @@ class App:
     def encoder(self) -> Encoder:
         """The configured model (loaded here: seconds, and memory)."""
         matching = self.settings.matching
-        with self.progress(f"loading the model ({matching.model})", 1, "model") as step:
-            encoder = load_encoder(matching.model, matching.device, matching.batch_size)
-            step(1)
-        return encoder
+        return load_encoder(matching.model, matching.device, matching.batch_size)
 
     @cached_property
     def matchers(self) -> tuple[Matcher, ...]:

@@ -97,7 +97,10 @@ class Matcher:
             for wording in statement.wordings(views=self.options.views):
                 wordings.append(wording)
                 owners.append(index)
-        self._raw_wording_vectors = encoder.encode(wordings)  # the gate's (calibrated on these)
+        # The first encoding also loads the model: seconds a person should not wait in silence.
+        with progress(f"encoding the statements of {seed.seed}", len(wordings), "text") as step:
+            self._raw_wording_vectors = encoder.encode(wordings)  # the gate's (calibrated on these)
+            step(len(wordings))
         self._owners = np.asarray(owners)
         if seed.decision is not None and seed.decision.signals != SIGNALS:
             raise ConfigError(
