@@ -68,10 +68,20 @@ def matches(
 
     Example: pledgewatch matches --statement energy-supplier --since 2025-01-01 --format jsonl
     """
-    options = dict(statement=statement, seed=seed, since=since, until=until)
-    options |= dict(min_score=min_score, source=source, language=language, text=text)
+    options = {
+        "statement": statement,
+        "seed": seed,
+        "since": since,
+        "until": until,
+        "min_score": min_score,
+        "source": source,
+        "language": language,
+        "text": text,
+        "sort": sort,
+        "limit": limit,
+    }
     try:
-        where = match_filter(options | dict(sort=sort, limit=limit))
+        where = match_filter(options)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     app = app_of(ctx, stored=True)

@@ -82,7 +82,10 @@ def dashboard() -> str:
                 }
             )
         sections.append((seed, rows))
-    return render_template("dashboard.html", sections=sections, period=period, periods=PERIODS)
+    heading = app.seeds[0].title if len(app.seeds) == 1 else "Seeds"
+    return render_template(
+        "dashboard.html", heading=heading, sections=sections, period=period, periods=PERIODS
+    )
 
 
 def all_statements() -> list[Statement]:
